@@ -1,0 +1,10 @@
+# Copies the parts of the source tree a consumer needs (no build directories) to DEST, so that
+# FetchContent can take it as a local "download" without the network.
+file(REMOVE_RECURSE ${DEST})
+file(MAKE_DIRECTORY ${DEST})
+foreach(item CMakeLists.txt LICENSE)
+  file(COPY ${SOURCE}/${item} DESTINATION ${DEST})
+endforeach()
+foreach(dir cmake include)
+  file(COPY ${SOURCE}/${dir} DESTINATION ${DEST})
+endforeach()
