@@ -29,7 +29,8 @@ TEST(JsonAdapter, BytesRejectOtherValues) {
   try {
     (void)nlohmann::json::parse(R"([1])").get<bytes>();
   } catch (const shardfit::error& e) {
-    EXPECT_STREQ(e.what(), "a size must be an integer or a string such as \"16GiB\", not array [1]");
+    EXPECT_STREQ(e.what(),
+                 "a size must be an integer or a string such as \"16GiB\", not array [1]");
   }
 }
 

@@ -48,8 +48,8 @@ TEST(Bytes, ParsesKubernetesQuantities) {
 }
 
 TEST(Bytes, FractionsRoundToNearestByte) {
-  EXPECT_EQ(parse_bytes("0.1KiB").count(), 102U);    // 102.4
-  EXPECT_EQ(parse_bytes("0.0005KiB").count(), 1U);   // 0.512
+  EXPECT_EQ(parse_bytes("0.1KiB").count(), 102U);            // 102.4
+  EXPECT_EQ(parse_bytes("0.0005KiB").count(), 1U);           // 0.512
   EXPECT_EQ(parse_bytes("1.3GiB").count(), 1'395'864'371U);  // 1395864371.2
 }
 

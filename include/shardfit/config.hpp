@@ -12,10 +12,10 @@
 #if defined(NDEBUG) || defined(SHARDFIT_DISABLE_ASSERT)
 #define SHARDFIT_ASSERT(cond, msg) static_cast<void>(0)
 #else
-#define SHARDFIT_ASSERT(cond, msg)                                                          \
-  ((cond) ? static_cast<void>(0)                                                            \
-          : (std::fprintf(stderr, "shardfit: internal assertion failed: %s (%s) at %s:%d\n", \
-                          msg, #cond, __FILE__, __LINE__),                                  \
+#define SHARDFIT_ASSERT(cond, msg)                                                                \
+  ((cond) ? static_cast<void>(0)                                                                  \
+          : (std::fprintf(stderr, "shardfit: internal assertion failed: %s (%s) at %s:%d\n", msg, \
+                          #cond, __FILE__, __LINE__),                                             \
              std::abort()))
 #endif
 #endif

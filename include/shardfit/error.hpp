@@ -34,17 +34,28 @@ enum class errc : int {
 /// @brief A stable lowercase name for an error code ("invalid_format").
 [[nodiscard]] constexpr std::string_view to_string(errc code) noexcept {
   switch (code) {
-    case errc::invalid_argument: return "invalid_argument";
-    case errc::overflow: return "overflow";
-    case errc::io_error: return "io_error";
-    case errc::not_found: return "not_found";
-    case errc::invalid_format: return "invalid_format";
-    case errc::unsupported: return "unsupported";
-    case errc::incomplete: return "incomplete";
-    case errc::unsafe_path: return "unsafe_path";
-    case errc::limit_exceeded: return "limit_exceeded";
-    case errc::contract_violation: return "contract_violation";
-    case errc::already_exists: return "already_exists";
+    case errc::invalid_argument:
+      return "invalid_argument";
+    case errc::overflow:
+      return "overflow";
+    case errc::io_error:
+      return "io_error";
+    case errc::not_found:
+      return "not_found";
+    case errc::invalid_format:
+      return "invalid_format";
+    case errc::unsupported:
+      return "unsupported";
+    case errc::incomplete:
+      return "incomplete";
+    case errc::unsafe_path:
+      return "unsafe_path";
+    case errc::limit_exceeded:
+      return "limit_exceeded";
+    case errc::contract_violation:
+      return "contract_violation";
+    case errc::already_exists:
+      return "already_exists";
   }
   return "unknown";
 }

@@ -26,7 +26,8 @@ struct fmt::formatter<shardfit::bytes> {
   constexpr auto parse(fmt::format_parse_context& ctx) -> decltype(ctx.begin()) {
     auto it = ctx.begin();
     if (it != ctx.end() && (*it == 'b' || *it == 'd' || *it == 'n')) presentation = *it++;
-    if (it != ctx.end() && *it != '}') throw fmt::format_error("invalid format for shardfit::bytes");
+    if (it != ctx.end() && *it != '}')
+      throw fmt::format_error("invalid format for shardfit::bytes");
     return it;
   }
 
@@ -34,9 +35,15 @@ struct fmt::formatter<shardfit::bytes> {
   auto format(const shardfit::bytes& b, FormatContext& ctx) const -> decltype(ctx.out()) {
     std::string text;
     switch (presentation) {
-      case 'd': text = shardfit::to_string_decimal(b); break;
-      case 'n': text = std::to_string(b.count()); break;
-      default: text = shardfit::to_string(b); break;
+      case 'd':
+        text = shardfit::to_string_decimal(b);
+        break;
+      case 'n':
+        text = std::to_string(b.count());
+        break;
+      default:
+        text = shardfit::to_string(b);
+        break;
     }
     return fmt::format_to(ctx.out(), "{}", text);
   }

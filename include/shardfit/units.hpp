@@ -237,8 +237,8 @@ inline std::optional<std::string> parse_bytes_impl(std::string_view text, bytes&
 
 inline std::string fixed2(double value) {
   std::array<char, 64> buf{};
-  const auto res = std::to_chars(buf.data(), buf.data() + buf.size(), value,
-                                 std::chars_format::fixed, 2);
+  const auto res =
+      std::to_chars(buf.data(), buf.data() + buf.size(), value, std::chars_format::fixed, 2);
   return {buf.data(), res.ptr};
 }
 

@@ -1,0 +1,98 @@
+// The shardfit tool, run in-process through shardfit::cli::run.
+#include "cli.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "support/cli_runner.hpp"
+#include "support/temp_dir.hpp"
+
+#include <filesystem>
+#include <string>
+
+namespace {
+
+using shardfit::test::run_cli;
+using shardfit::test::temp_dir;
+
+constexpr std::uint64_t GB = 1'000'000'000ULL;
+
+TEST(Cli, HelpAndVersionExitZero) {
+  auto r = run_cli({"--help"});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_NE(r.out.find("inspect"), std::string::npos);
+  r = run_cli({"inspect", "--help"});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_NE(r.out.find("--recursive"), std::string::npos);
+  r = run_cli({"--version"});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_EQ(r.out, "shardfit 0.1.0\n");
+}
+
+TEST(Cli, UsageErrorsExitTwo) {
+  auto r = run_cli({});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err.rfind("shardfit: ", 0), 0U) << r.err;
+  r = run_cli({"frobnicate"});
+  EXPECT_EQ(r.code, 2);
+  r = run_cli({"inspect"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("path is required"), std::string::npos) << r.err;
+}
+
+TEST(Cli, InputErrorsNameTheFile) {
+  temp_dir d;
+  const auto r = run_cli({"inspect", d / "absent"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err, "shardfit: " + (d / "absent") + ": no such file or directory\n");
+  EXPECT_TRUE(r.out.empty());
+}
+
+TEST(Cli, InspectSumsEveryShardOfASplitModel) {
+  temp_dir d;
+  d.sparse("model-00001-of-00003.gguf", 46 * GB);
+  d.sparse("model-00002-of-00003.gguf", 46 * GB);
+  d.sparse("model-00003-of-00003.gguf", 39 * GB);
+  auto r = run_cli({"inspect", d.path(), "--json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["sets"].size(), 1U);
+  const auto& s = j["sets"][0];
+  EXPECT_EQ(s["name"], "model");
+  EXPECT_EQ(s["format"], "gguf");
+  EXPECT_EQ(s["shards"], 3);
+  EXPECT_EQ(s["expected_shards"], 3);
+  EXPECT_EQ(s["complete"], true);
+  EXPECT_EQ(s["missing"], nlohmann::json::array());
+  EXPECT_EQ(s["total_bytes"], 131'000'000'000ULL);
+  EXPECT_EQ(s["allocated_bytes"], 0);
+  EXPECT_EQ(s["files"][1]["path"], d / "model-00002-of-00003.gguf");
+  EXPECT_EQ(s["files"][1]["bytes"], 46 * GB);
+  EXPECT_EQ(j["problems"], nlohmann::json::array());
+
+  r = run_cli({"inspect", d / "model-00003-of-00003.gguf"});
+  ASSERT_EQ(r.code, 0);
+  EXPECT_NE(r.out.find("model  gguf    3/3     complete  122.00 GiB  131000000000"),
+            std::string::npos)
+      << r.out;
+
+  std::filesystem::remove(d / "model-00002-of-00003.gguf");
+  r = run_cli({"inspect", d.path(), "--json"});
+  EXPECT_EQ(r.code, 1);
+  const auto k = nlohmann::json::parse(r.out);
+  EXPECT_EQ(k["sets"][0]["complete"], false);
+  EXPECT_EQ(k["sets"][0]["missing"], nlohmann::json::array({2}));
+  EXPECT_EQ(k["sets"][0]["total_bytes"], 85 * GB);
+  r = run_cli({"inspect", d.path()});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.out.find("missing 2"), std::string::npos) << r.out;
+}
+
+TEST(Cli, InspectEmptyDirectoryIsNotAFit) {
+  temp_dir d;
+  const auto r = run_cli({"inspect", d.path()});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.out, "no model file sets found\n");
+}
+
+}  // namespace
