@@ -5,10 +5,14 @@
 #include <nlohmann/json.hpp>
 
 #include "support/cli_runner.hpp"
+#include "support/model_files.hpp"
 #include "support/temp_dir.hpp"
 
 #include <filesystem>
 #include <string>
+#include <utility>
+
+#include <unistd.h>
 
 namespace {
 
@@ -50,9 +54,12 @@ TEST(Cli, InputErrorsNameTheFile) {
 
 TEST(Cli, InspectSumsEveryShardOfASplitModel) {
   temp_dir d;
-  d.sparse("model-00001-of-00003.gguf", 46 * GB);
-  d.sparse("model-00002-of-00003.gguf", 46 * GB);
-  d.sparse("model-00003-of-00003.gguf", 39 * GB);
+  // Real split headers, then each shard grown (sparse) to the sizes of a 131 GB model.
+  const auto shards = shardfit::test::write_tiny_llama_split(d / "model", {}, 3);
+  for (const auto& [path, size] :
+       {std::pair{shards[0], 46 * GB}, {shards[1], 46 * GB}, {shards[2], 39 * GB}}) {
+    ASSERT_EQ(::truncate(path.c_str(), static_cast<off_t>(size)), 0);
+  }
   auto r = run_cli({"inspect", d.path(), "--json"});
   ASSERT_EQ(r.code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
@@ -65,10 +72,13 @@ TEST(Cli, InspectSumsEveryShardOfASplitModel) {
   EXPECT_EQ(s["complete"], true);
   EXPECT_EQ(s["missing"], nlohmann::json::array());
   EXPECT_EQ(s["total_bytes"], 131'000'000'000ULL);
-  EXPECT_EQ(s["allocated_bytes"], 0);
+  EXPECT_LE(s["allocated_bytes"].get<std::uint64_t>(), 3U * 64 * 1024);  // sparse: headers only
   EXPECT_EQ(s["files"][1]["path"], d / "model-00002-of-00003.gguf");
   EXPECT_EQ(s["files"][1]["bytes"], 46 * GB);
   EXPECT_EQ(j["problems"], nlohmann::json::array());
+  EXPECT_EQ(s["model"]["architecture"], "llama");
+  EXPECT_EQ(s["model"]["layers"], 4);
+  EXPECT_EQ(s["model"]["weights_bytes"], 5'751'808U);
 
   r = run_cli({"inspect", d / "model-00003-of-00003.gguf"});
   ASSERT_EQ(r.code, 0);
@@ -86,6 +96,24 @@ TEST(Cli, InspectSumsEveryShardOfASplitModel) {
   r = run_cli({"inspect", d.path()});
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.out.find("missing 2"), std::string::npos) << r.out;
+}
+
+TEST(Cli, InspectReportsUnreadableHeadersAndCanSkipThem) {
+  temp_dir d;
+  d.sparse("zeros-00001-of-00002.gguf", 1000);
+  d.sparse("zeros-00002-of-00002.gguf", 1000);
+  auto r = run_cli({"inspect", d.path(), "--json"});
+  EXPECT_EQ(r.code, 0);  // complete: headers only add problems
+  auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["problems"].size(), 2U);
+  EXPECT_EQ(j["problems"][0]["message"],
+            "header not checked: at offset 0: not a GGUF file (bad magic)");
+  EXPECT_EQ(j["sets"][0]["model"]["error"],
+            d / "zeros-00001-of-00002.gguf" + ": at offset 0: not a GGUF file (bad magic)");
+  r = run_cli({"inspect", d.path(), "--json", "--no-metadata"});
+  j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["problems"], nlohmann::json::array());
+  EXPECT_FALSE(j["sets"][0].contains("model"));
 }
 
 TEST(Cli, InspectEmptyDirectoryIsNotAFit) {

@@ -6,14 +6,17 @@
 
 #include <shardfit/format.hpp>
 #include <shardfit/json.hpp>
+#include <shardfit/model.hpp>
 #include <shardfit/shard_set.hpp>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 namespace shardfit::cli {
 namespace {
@@ -22,7 +25,79 @@ struct inspect_options {
   std::string path;
   bool recursive = false;
   bool json = false;
+  bool no_metadata = false;
 };
+
+// A set's model metadata, or why it could not be read.
+struct set_model {
+  std::optional<model_profile> profile;
+  std::string error;
+};
+
+std::vector<set_model> read_models(const discovery_result& found) {
+  std::vector<set_model> out;
+  for (const auto& s : found.sets) {
+    set_model m;
+    try {
+      m.profile = profile_from_set(s);
+    } catch (const shardfit::error& e) {
+      m.error = e.what();
+    }
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+nlohmann::ordered_json model_json(const set_model& m) {
+  if (!m.profile) return {{"error", m.error}};
+  const model_profile& p = *m.profile;
+  nlohmann::ordered_json j;
+  j["architecture"] = p.architecture;
+  j["name"] = p.name;
+  j["source"] = p.source;
+  j["quantization"] = p.quantization;
+  j["layers"] = p.n_layer;
+  j["embedding"] = p.n_embd;
+  j["heads"] = p.n_head;
+  j["kv_heads"] = p.n_head_kv;
+  j["head_dim"] = p.head_dim_k;
+  j["context_length"] = p.n_ctx_train;
+  j["vocab"] = p.n_vocab;
+  j["experts"] = p.n_expert;
+  j["experts_used"] = p.n_expert_used;
+  j["parameters"] = p.parameters;
+  j["weights_bytes"] = p.weights();
+  j["layer_bytes_min"] = p.min_layer_bytes();
+  j["layer_bytes_max"] = p.max_layer_bytes();
+  j["notes"] = p.notes;
+  return j;
+}
+
+std::string human_count(std::uint64_t n) {
+  if (n >= 1'000'000'000) return fmt::format("{:.2f}B", static_cast<double>(n) / 1e9);
+  if (n >= 1'000'000) return fmt::format("{:.2f}M", static_cast<double>(n) / 1e6);
+  if (n >= 1'000) return fmt::format("{:.2f}K", static_cast<double>(n) / 1e3);
+  return std::to_string(n);
+}
+
+void print_model(const set_model& m, std::ostream& out) {
+  if (!m.profile) {
+    out << "  model metadata: " << m.error << '\n';
+    return;
+  }
+  const model_profile& p = *m.profile;
+  out << fmt::format("  model: {} ({}, {}, from {})\n", p.name, p.architecture, p.quantization,
+                     p.source);
+  out << fmt::format("  {} layers, {} heads / {} KV heads, head dim {}, context {}, vocab {}\n",
+                     p.n_layer, p.n_head, p.n_head_kv, p.head_dim_k, p.n_ctx_train, p.n_vocab);
+  if (p.is_moe()) {
+    out << fmt::format("  {} experts, {} per token, {} shared\n", p.n_expert, p.n_expert_used,
+                       p.n_expert_shared);
+  }
+  out << fmt::format("  {} parameters, weights {}, layer {} to {}\n", human_count(p.parameters),
+                     p.weights(), p.min_layer_bytes(), p.max_layer_bytes());
+  for (const auto& n : p.notes) out << "  note: " << n << '\n';
+}
 
 std::string status_of(const shard_set& s) {
   if (s.complete()) return "complete";
@@ -40,7 +115,8 @@ std::string status_of(const shard_set& s) {
   return "inconsistent";
 }
 
-void print_text(const discovery_result& found, std::ostream& out) {
+void print_text(const discovery_result& found, const std::vector<set_model>& models,
+                std::ostream& out) {
   if (found.sets.empty()) out << "no model file sets found\n";
   table t({"SET", "FORMAT", "SHARDS", "STATUS", "SIZE", "BYTES"});
   for (const auto& s : found.sets) {
@@ -49,12 +125,11 @@ void print_text(const discovery_result& found, std::ostream& out) {
            fmt::format("{}", s.total_bytes), fmt::format("{:n}", s.total_bytes)});
   }
   if (!t.empty()) t.print(out, {4, 5});
-  for (const auto& s : found.sets) {
+  for (std::size_t i = 0; i < found.sets.size(); ++i) {
+    const shard_set& s = found.sets[i];
     const bool sparse = s.allocated_bytes < s.total_bytes;
-    if (s.index_total_size || sparse || !s.companions.empty() || !s.duplicates.empty() ||
-        !s.foreign.empty() || !s.problems.empty()) {
-      out << '\n' << s.name << ":\n";
-    }
+    out << '\n' << s.name << ":\n";
+    if (i < models.size()) print_model(models[i], out);
     if (s.index_total_size) {
       out << fmt::format("  index {}: metadata.total_size {} ({:n} bytes of tensors)\n",
                          s.index_path, *s.index_total_size, *s.index_total_size);
@@ -85,14 +160,23 @@ command add_inspect(CLI::App& app, streams& io) {
       ->required();
   sub->add_flag("-r,--recursive", opts->recursive, "also search subdirectories");
   sub->add_flag("--json", opts->json, "print JSON instead of a table");
+  sub->add_flag("--no-metadata", opts->no_metadata,
+                "only list files and sizes: read no headers and no config.json");
   return {sub, [opts, &io]() {
             discovery_options options;
             options.recursive = opts->recursive;
+            options.check_headers = !opts->no_metadata;
             const discovery_result found = discover(opts->path, options);
+            std::vector<set_model> models;
+            if (!opts->no_metadata) models = read_models(found);
             if (opts->json) {
-              io.out << nlohmann::ordered_json(found).dump(2) << '\n';
+              nlohmann::ordered_json j = found;
+              for (std::size_t i = 0; i < models.size(); ++i) {
+                j["sets"][i]["model"] = model_json(models[i]);
+              }
+              io.out << j.dump(2) << '\n';
             } else {
-              print_text(found, io.out);
+              print_text(found, models, io.out);
             }
             return found.all_complete() ? exit_ok : exit_no_fit;
           }};

@@ -8,6 +8,7 @@
 /// unit (`"16GiB"`, `"500GB"`, `17179869184`).
 
 #include <shardfit/error.hpp>
+#include <shardfit/model.hpp>
 #include <shardfit/shard_set.hpp>
 #include <shardfit/units.hpp>
 
@@ -157,5 +158,98 @@ void to_json(BasicJsonType& j, const discovery_result& r) {
   }
   j["problems"] = std::move(problems);
 }
+
+namespace detail {
+
+// Reads `key` into `out` when present (absent keys keep their defaults).
+template <class BasicJsonType, class T>
+void json_optional(const BasicJsonType& j, const char* key, T& out) {
+  if (const auto it = j.find(key); it != j.end() && !it->is_null()) it->get_to(out);
+}
+
+}  // namespace detail
+
+/// @brief Writes `{"method", "bits", "group_size", "weight_block_size", "format"}`.
+template <class BasicJsonType>
+void to_json(BasicJsonType& j, const hf_quantization& q) {
+  j = BasicJsonType::object();
+  j["method"] = q.method;
+  j["bits"] = q.bits;
+  j["group_size"] = q.group_size;
+  j["weight_block_size"] = q.weight_block_size;
+  j["format"] = q.format;
+}
+
+/// @brief Reads what `to_json` writes; absent keys keep their defaults.
+template <class BasicJsonType>
+void from_json(const BasicJsonType& j, hf_quantization& q) {
+  detail::json_optional(j, "method", q.method);
+  detail::json_optional(j, "bits", q.bits);
+  detail::json_optional(j, "group_size", q.group_size);
+  detail::json_optional(j, "weight_block_size", q.weight_block_size);
+  detail::json_optional(j, "format", q.format);
+}
+
+/// @brief Writes a layer: weights, expert_weights, heads, cache shape, swa, recurrent state.
+template <class BasicJsonType>
+void to_json(BasicJsonType& j, const layer_profile& l) {
+  j = BasicJsonType::object();
+  j["weights"] = l.weights;
+  j["expert_weights"] = l.expert_weights;
+  j["n_head"] = l.n_head;
+  j["n_head_kv"] = l.n_head_kv;
+  j["k_per_token"] = l.k_per_token;
+  j["v_per_token"] = l.v_per_token;
+  j["swa"] = l.swa;
+  j["recurrent"] = l.recurrent;
+  j["r_state"] = l.r_state;
+  j["s_state"] = l.s_state;
+}
+
+/// @brief Reads what `to_json` writes; absent keys keep their defaults.
+template <class BasicJsonType>
+void from_json(const BasicJsonType& j, layer_profile& l) {
+  detail::json_optional(j, "weights", l.weights);
+  detail::json_optional(j, "expert_weights", l.expert_weights);
+  detail::json_optional(j, "n_head", l.n_head);
+  detail::json_optional(j, "n_head_kv", l.n_head_kv);
+  detail::json_optional(j, "k_per_token", l.k_per_token);
+  detail::json_optional(j, "v_per_token", l.v_per_token);
+  detail::json_optional(j, "swa", l.swa);
+  detail::json_optional(j, "recurrent", l.recurrent);
+  detail::json_optional(j, "r_state", l.r_state);
+  detail::json_optional(j, "s_state", l.s_state);
+}
+
+// The scalar fields of a model profile, in output order, for both directions.
+#define SHARDFIT_MODEL_PROFILE_FIELDS(X)                                                          \
+  X(name)                                                                                         \
+  X(architecture) X(source) X(quantization) X(n_layer) X(n_embd) X(n_head) X(n_head_kv)           \
+      X(head_dim_k) X(head_dim_v) X(n_ff) X(n_vocab) X(n_ctx_train) X(n_expert) X(n_expert_used)  \
+          X(n_expert_shared) X(n_ff_expert) X(n_layer_dense_lead) X(kv_lora_rank) X(q_lora_rank)  \
+              X(rope_dim) X(sliding_window) X(vision_heads) X(quant) X(tied_embeddings) X(layers) \
+                  X(token_embd) X(output) X(other) X(parameters) X(files) X(file_bytes) X(notes)
+
+/// @brief Writes every field of a profile (plus the derived total "weights"), so a profile can
+/// be cached or shipped and read back with `from_json`.
+template <class BasicJsonType>
+void to_json(BasicJsonType& j, const model_profile& m) {
+  j = BasicJsonType::object();
+#define SHARDFIT_TO_JSON_FIELD(f) j[#f] = m.f;
+  SHARDFIT_MODEL_PROFILE_FIELDS(SHARDFIT_TO_JSON_FIELD)
+#undef SHARDFIT_TO_JSON_FIELD
+  j["weights"] = m.weights();
+}
+
+/// @brief Reads what `to_json` writes ("weights" is derived and ignored); absent keys keep
+/// their defaults.
+template <class BasicJsonType>
+void from_json(const BasicJsonType& j, model_profile& m) {
+#define SHARDFIT_FROM_JSON_FIELD(f) detail::json_optional(j, #f, m.f);
+  SHARDFIT_MODEL_PROFILE_FIELDS(SHARDFIT_FROM_JSON_FIELD)
+#undef SHARDFIT_FROM_JSON_FIELD
+}
+
+#undef SHARDFIT_MODEL_PROFILE_FIELDS
 
 }  // namespace shardfit

@@ -12,6 +12,7 @@
 #include <shardfit/concepts.hpp>
 #include <shardfit/error.hpp>
 #include <shardfit/filesystem.hpp>
+#include <shardfit/gguf.hpp>
 #include <shardfit/index_file.hpp>
 #include <shardfit/shard_name.hpp>
 #include <shardfit/units.hpp>
@@ -116,6 +117,11 @@ struct discovery_options {
   /// @brief With a cache: re-stat every file of a cached directory too (catches a file changed
   /// in place, which leaves the directory's mtime alone), still skipping index reads.
   bool revalidate_files = false;
+  /// @brief Read the header of every GGUF shard and check its `split.no`, `split.count` and
+  /// `split.tensors.count` against the file names and the other shards. A readable header that
+  /// disagrees makes the set inconsistent; an unreadable one is reported as a problem. Needs a
+  /// filesystem policy that can open files; off by default because it opens every shard.
+  bool check_headers = false;
 };
 
 namespace detail {
@@ -640,10 +646,62 @@ class discoverer {
 
   dir_scan scan_now(const std::string& dir) {
     const std::vector<dir_entry> entries = fs_.list(dir);
-    return scan_entries(
+    dir_scan scan = scan_entries(
         dir, entries, options_,
         [this](const std::string& path, const file_stat& st) { return load_index(path, st); },
         [this](const std::string& path) { return fs_.stat(path); });
+    if constexpr (byte_readable_filesystem<Fs>) {
+      if (options_.check_headers) {
+        for (auto& s : scan.sets) {
+          if (s.format == model_format::gguf) check_split_headers(s, scan.problems);
+        }
+      }
+    }
+    return scan;
+  }
+
+  // Cross-checks each shard's split metadata against its name and the other shards.
+  void check_split_headers(shard_set& s, std::vector<discovery_problem>& problems) const {
+    std::uint64_t tensors = 0;
+    std::optional<std::uint64_t> declared;
+    bool all_read = s.missing.empty();
+    for (const auto& f : s.files) {
+      gguf_split_info info;
+      try {
+        info = split_info(gguf_file::read(fs_.open(f.path)));
+      } catch (const error& e) {
+        problems.push_back({f.path, "header not checked: " + e.message()});
+        all_read = false;
+        continue;
+      }
+      tensors += info.tensors;
+      const std::uint64_t n = s.expected_shards;
+      const std::string name = f.path.substr(f.path.rfind('/') + 1);
+      if (n == 1 && !info.count) continue;
+      if (info.count != n) {
+        s.problems.push_back(name + ": split.count is " +
+                             (info.count ? std::to_string(*info.count) : "absent") +
+                             ", its name says " + std::to_string(n));
+      }
+      if (info.no != f.index - 1) {
+        s.problems.push_back(name + ": split.no is " +
+                             (info.no ? std::to_string(*info.no) : "absent") + ", its name says " +
+                             std::to_string(f.index - 1));
+      }
+      if (info.tensors_count) {
+        if (declared && *declared != *info.tensors_count) {
+          s.problems.push_back(name + ": split.tensors.count " +
+                               std::to_string(*info.tensors_count) +
+                               " disagrees with the other shards' " + std::to_string(*declared));
+        }
+        declared = info.tensors_count;
+      }
+    }
+    if (all_read && declared && *declared != tensors) {
+      s.problems.push_back("split.tensors.count is " + std::to_string(*declared) + " but the " +
+                           std::to_string(s.files.size()) + " shards hold " +
+                           std::to_string(tensors) + " tensors");
+    }
   }
 
   std::shared_ptr<const weight_index> load_index(const std::string& path, const file_stat& st) {

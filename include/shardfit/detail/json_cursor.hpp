@@ -47,8 +47,10 @@ constexpr std::string_view to_string(json_type t) noexcept {
 
 class json_cursor {
  public:
-  json_cursor(std::string_view text, std::string source, json_limits limits = {})
-      : text_(text), source_(std::move(source)), limits_(limits) {}
+  /// `base_offset` is added to offsets in messages (the text's position within its file).
+  json_cursor(std::string_view text, std::string source, json_limits limits = {},
+              std::uint64_t base_offset = 0)
+      : text_(text), source_(std::move(source)), limits_(limits), base_(base_offset) {}
 
   /// The name used in error messages (a file path).
   [[nodiscard]] const std::string& source() const noexcept { return source_; }
@@ -239,7 +241,7 @@ class json_cursor {
 
   [[noreturn]] void fail(const std::string& message) const { fail_at(pos_, message); }
   [[noreturn]] void fail_at(std::size_t offset, const std::string& message) const {
-    throw error::format(source_, offset, message);
+    throw error::format(source_, base_ + offset, message);
   }
   /// Fails because the next value has the wrong type; `wanted` like "a string".
   [[noreturn]] void type_error(std::string_view wanted) {
@@ -447,6 +449,7 @@ class json_cursor {
   std::string_view text_;
   std::string source_;
   json_limits limits_;
+  std::uint64_t base_ = 0;
   std::size_t pos_ = 0;
   std::size_t depth_ = 0;
 };

@@ -1,0 +1,159 @@
+#pragma once
+
+/// @file
+/// @brief `model_profile`: a model's architecture, the bytes of every repeating layer (and of
+/// its routed experts), the non-repeating bytes (input embeddings, output head, the rest), the
+/// parameter count and the files it came from — however it was read: from a GGUF set, from
+/// safetensors headers, or from `config.json` plus the index file alone (planning before
+/// download). The estimators and the planner work on profiles only.
+
+#include <shardfit/error.hpp>
+#include <shardfit/hf_config.hpp>
+#include <shardfit/units.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace shardfit {
+
+/// @brief One repeating layer (block) of a model.
+struct layer_profile {
+  bytes weights;                  ///< every tensor of the layer
+  bytes expert_weights;           ///< of which routed experts (what expert parallelism spreads)
+  std::uint32_t n_head = 0;       ///< query heads
+  std::uint32_t n_head_kv = 0;    ///< KV heads; 0 when the layer keeps no KV cache
+  std::uint32_t k_per_token = 0;  ///< K elements cached per token (all KV heads, or MLA latent)
+  std::uint32_t v_per_token = 0;  ///< V elements cached per token (0 with MLA)
+  bool swa = false;               ///< uses the sliding window
+  bool recurrent = false;         ///< keeps recurrent state instead of a KV cache
+  std::uint64_t r_state = 0;      ///< recurrent conv/shift state elements per sequence
+  std::uint64_t s_state = 0;      ///< recurrent SSM/WKV state elements per sequence
+
+  friend bool operator==(const layer_profile&, const layer_profile&) = default;
+};
+
+/// @brief Everything the estimators and the planner need to know about a model.
+struct model_profile {
+  std::string name;          ///< general.name, or the set's name
+  std::string architecture;  ///< GGUF architecture ("llama") or HF model_type ("llama")
+  std::string source;        ///< "gguf", "safetensors" or "config" (config.json + index only)
+  std::string quantization;  ///< "Q4_K_M", "bf16", "fp8", ...
+
+  std::uint32_t n_layer = 0;
+  std::uint32_t n_embd = 0;
+  std::uint32_t n_head = 0;     ///< of the first layer
+  std::uint32_t n_head_kv = 0;  ///< of the first layer
+  std::uint32_t head_dim_k = 0;
+  std::uint32_t head_dim_v = 0;
+  std::uint32_t n_ff = 0;  ///< dense FFN width
+  std::uint32_t n_vocab = 0;
+  std::uint64_t n_ctx_train = 0;
+
+  std::uint32_t n_expert = 0;            ///< routed experts per MoE layer
+  std::uint32_t n_expert_used = 0;       ///< experts per token
+  std::uint32_t n_expert_shared = 0;     ///< shared experts per MoE layer
+  std::uint32_t n_ff_expert = 0;         ///< FFN width of one expert
+  std::uint32_t n_layer_dense_lead = 0;  ///< leading dense layers of an MoE model
+
+  std::uint32_t kv_lora_rank = 0;  ///< MLA latent rank (0 without MLA)
+  std::uint32_t q_lora_rank = 0;
+  std::uint32_t rope_dim = 0;  ///< rotary dims (MLA: qk_rope_head_dim)
+  std::uint32_t sliding_window = 0;
+
+  std::uint32_t vision_heads = 0;  ///< attention heads of a vision tower, 0 when none
+  hf_quantization quant;           ///< quantization_config facts (method, bits, group, block)
+  bool tied_embeddings = false;    ///< the output head reuses the input embeddings
+
+  std::vector<layer_profile> layers;
+  bytes token_embd;  ///< input embeddings (and other input tensors); llama.cpp keeps them on host
+  bytes output;      ///< output head and final norm
+  bytes other;       ///< every other non-repeating tensor (vision tower, MTP layers, rope tables)
+  std::uint64_t parameters = 0;
+  std::vector<std::string> files;  ///< the files it came from (model files, config, index)
+  bytes file_bytes;                ///< sum of the model files' sizes (0 when not downloaded)
+  std::vector<std::string> notes;  ///< how figures were derived, when not read exactly
+
+  /// @brief Bytes of all weights.
+  [[nodiscard]] bytes weights() const {
+    bytes b = token_embd + output + other;
+    for (const auto& l : layers) b += l.weights;
+    return b;
+  }
+  /// @brief The smallest layer's bytes.
+  [[nodiscard]] bytes min_layer_bytes() const {
+    bytes m = bytes::max();
+    for (const auto& l : layers) m = std::min(m, l.weights);
+    return layers.empty() ? bytes{} : m;
+  }
+  /// @brief The largest layer's bytes.
+  [[nodiscard]] bytes max_layer_bytes() const {
+    bytes m;
+    for (const auto& l : layers) m = std::max(m, l.weights);
+    return m;
+  }
+  /// @brief True for a mixture of experts.
+  [[nodiscard]] bool is_moe() const noexcept { return n_expert != 0; }
+  /// @brief True for multi-head latent attention.
+  [[nodiscard]] bool is_mla() const noexcept { return kv_lora_rank != 0; }
+};
+
+/// @brief Options of `load_model`.
+struct load_options {
+  /// @brief Which set to take when the directory holds several ("Q4_K_M/model"); empty: the
+  /// only one (an error if there are several).
+  std::string set_name;
+  /// @brief Build a safetensors model from config.json and the index even when its weight
+  /// files are present (faster: no header reads).
+  bool config_only = false;
+};
+
+}  // namespace shardfit
+
+// The builders need the types above.
+#include <shardfit/detail/model_gguf.hpp>
+#include <shardfit/detail/model_hf.hpp>
+
+namespace shardfit {
+
+/// @brief The profile of a GGUF set (metadata from shard 1, tensors from every shard).
+/// @throws shardfit::error when the metadata lacks what an estimate needs.
+[[nodiscard]] inline model_profile profile_from_gguf(const gguf_set& set) {
+  return detail::gguf_profile(set);
+}
+
+/// @brief The profile of a safetensors model from its headers and its config.
+[[nodiscard]] inline model_profile profile_from_safetensors(
+    const std::vector<safetensors_header>& headers, const hf_config& config) {
+  return detail::safetensors_profile(headers, config);
+}
+
+/// @brief The profile of a model from its config alone, its layer bytes derived from the
+/// architecture and dtype; with an index, its total is checked against `metadata.total_size`
+/// (and the derived bytes scaled to it when they differ, with a note).
+[[nodiscard]] inline model_profile profile_from_config(const hf_config& config,
+                                                       const weight_index* index = nullptr) {
+  return detail::config_profile(config, index);
+}
+
+/// @brief The profile of a set found by `discover` (its config.json is read from the set's
+/// directory for safetensors and PyTorch sets).
+template <filesystem_policy Fs = posix_filesystem>
+[[nodiscard]] model_profile profile_from_set(const shard_set& set, const load_options& options = {},
+                                             const Fs& fs = Fs{}) {
+  return detail::set_profile(set, options, fs);
+}
+
+/// @brief Loads the profile of the model at `path`: a GGUF file (any shard), a safetensors file
+/// or set, or a Hugging Face model directory — with weights, or holding only `config.json` and
+/// `model.safetensors.index.json` (planning before download).
+/// @throws shardfit::error naming the file and the problem.
+template <filesystem_policy Fs = posix_filesystem>
+[[nodiscard]] model_profile load_model(const std::string& path, const load_options& options = {},
+                                       const Fs& fs = Fs{}) {
+  return detail::load_model_impl(path, options, fs);
+}
+
+}  // namespace shardfit

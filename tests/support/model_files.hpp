@@ -1,0 +1,195 @@
+#pragma once
+
+// Writes model files for tests: tiny llama GGUF models (the tensor names and shapes of
+// ../shared/tools/llama-truth/make_tiny_gguf.mjs, so figures measured with llama.cpp on those
+// apply), split sets, and safetensors files. Tensor data is left sparse (zeros).
+
+#include <shardfit/gguf_writer.hpp>
+#include <shardfit/shard_name.hpp>
+
+#include <cstdint>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <unistd.h>
+
+namespace shardfit::test {
+
+struct tiny_llama {
+  std::uint32_t layers = 4;
+  std::uint32_t embd = 256;
+  std::uint32_t heads = 8;
+  std::uint32_t kv_heads = 4;
+  std::uint32_t ff = 512;
+  std::uint32_t vocab = 1000;
+  std::uint32_t type = 1;  // ggml type id of the matrices: 0 f32, 1 f16, 2 q4_0, 8 q8_0
+  std::uint32_t ctx_train = 4096;
+  bool tied = false;
+};
+
+inline std::uint32_t llama_ftype(std::uint32_t ggml_type) {
+  switch (ggml_type) {
+    case 0:
+      return 0;
+    case 1:
+      return 1;
+    case 2:
+      return 2;
+    case 8:
+      return 7;
+    default:
+      return 1;
+  }
+}
+
+struct tensor_spec {
+  std::string name;
+  std::vector<std::uint64_t> ne;
+  std::uint32_t type;
+};
+
+inline std::vector<tensor_spec> tiny_llama_tensors(const tiny_llama& m) {
+  const std::uint64_t head_dim = m.embd / m.heads;
+  std::vector<tensor_spec> t;
+  t.push_back({"token_embd.weight", {m.embd, m.vocab}, m.type});
+  t.push_back({"output_norm.weight", {m.embd}, 0});
+  if (!m.tied) t.push_back({"output.weight", {m.embd, m.vocab}, m.type});
+  for (std::uint32_t i = 0; i < m.layers; ++i) {
+    const std::string b = "blk." + std::to_string(i) + ".";
+    t.push_back({b + "attn_norm.weight", {m.embd}, 0});
+    t.push_back({b + "attn_q.weight", {m.embd, m.embd}, m.type});
+    t.push_back({b + "attn_k.weight", {m.embd, head_dim * m.kv_heads}, m.type});
+    t.push_back({b + "attn_v.weight", {m.embd, head_dim * m.kv_heads}, m.type});
+    t.push_back({b + "attn_output.weight", {m.embd, m.embd}, m.type});
+    t.push_back({b + "ffn_norm.weight", {m.embd}, 0});
+    t.push_back({b + "ffn_gate.weight", {m.embd, m.ff}, m.type});
+    t.push_back({b + "ffn_up.weight", {m.embd, m.ff}, m.type});
+    t.push_back({b + "ffn_down.weight", {m.ff, m.embd}, m.type});
+  }
+  return t;
+}
+
+inline void add_tiny_llama_metadata(gguf_builder& b, const tiny_llama& m) {
+  b.add_string("general.architecture", "llama");
+  b.add_string("general.name",
+               "tiny-llama-L" + std::to_string(m.layers) + "-E" + std::to_string(m.embd));
+  b.add_u32("general.file_type", llama_ftype(m.type));
+  b.add_u32("llama.context_length", m.ctx_train);
+  b.add_u32("llama.embedding_length", m.embd);
+  b.add_u32("llama.block_count", m.layers);
+  b.add_u32("llama.feed_forward_length", m.ff);
+  b.add_u32("llama.attention.head_count", m.heads);
+  b.add_u32("llama.attention.head_count_kv", m.kv_heads);
+  b.add_u32("llama.rope.dimension_count", m.embd / m.heads);
+  b.add_f32("llama.rope.freq_base", 10000.0F);
+  b.add_f32("llama.attention.layer_norm_rms_epsilon", 1e-5F);
+  b.add_u32("llama.vocab_size", m.vocab);
+  b.add_string("tokenizer.ggml.model", "llama");
+}
+
+// Writes `header` and then `data_size` zero bytes (sparse) to `path`.
+inline void write_gguf_file(const std::string& path, const gguf_builder& b) {
+  const auto header = b.header();
+  {
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    f.write(reinterpret_cast<const char*>(header.data()),
+            static_cast<std::streamsize>(header.size()));
+    if (!f) throw std::runtime_error("cannot write " + path);
+  }
+  if (::truncate(path.c_str(), static_cast<off_t>(header.size() + b.data_size())) != 0) {
+    throw std::runtime_error("cannot size " + path);
+  }
+}
+
+// One GGUF file; returns its path.
+inline std::string write_tiny_llama(const std::string& path, const tiny_llama& m) {
+  gguf_builder b;
+  add_tiny_llama_metadata(b, m);
+  for (const auto& t : tiny_llama_tensors(m)) b.add_tensor(t.name, t.ne, t.type);
+  write_gguf_file(path, b);
+  return path;
+}
+
+// A split set like llama-gguf-split writes: metadata in shard 1, split.* keys in every shard.
+// `prefix` is the path without "-0000k-of-0000n.gguf". Returns the shard paths.
+inline std::vector<std::string> write_tiny_llama_split(const std::string& prefix,
+                                                       const tiny_llama& m, std::uint32_t n) {
+  const auto tensors = tiny_llama_tensors(m);
+  const std::size_t per = (tensors.size() + n - 1) / n;
+  std::vector<std::string> paths;
+  for (std::uint32_t i = 0; i < n; ++i) {
+    gguf_builder b;
+    if (i == 0) add_tiny_llama_metadata(b, m);
+    b.add_u16("split.no", static_cast<std::uint16_t>(i));
+    b.add_u16("split.count", static_cast<std::uint16_t>(n));
+    b.add_i32("split.tensors.count", static_cast<std::int32_t>(tensors.size()));
+    for (std::size_t k = i * per; k < std::min(tensors.size(), (i + 1) * per); ++k) {
+      b.add_tensor(tensors[k].name, tensors[k].ne, tensors[k].type);
+    }
+    const auto dir_end = prefix.rfind('/');
+    const std::string stem = prefix.substr(dir_end + 1);
+    const std::string path =
+        prefix.substr(0, dir_end + 1) + make_shard_name(stem, i + 1, n, "gguf");
+    write_gguf_file(path, b);
+    paths.push_back(path);
+  }
+  return paths;
+}
+
+struct st_tensor {
+  std::string name;
+  std::string dtype;
+  std::vector<std::uint64_t> shape;
+  std::uint64_t bytes;
+};
+
+// A safetensors file with the given tensors laid out in order (data: a repeating byte pattern
+// derived from each tensor's index, so copies can be checked byte for byte).
+inline std::string write_safetensors(
+    const std::string& path, const std::vector<st_tensor>& tensors,
+    const std::vector<std::pair<std::string, std::string>>& meta = {}, bool fill = true) {
+  std::string json = "{";
+  if (!meta.empty()) {
+    json += "\"__metadata__\":{";
+    for (std::size_t i = 0; i < meta.size(); ++i) {
+      json += (i ? "," : "") + ("\"" + meta[i].first + "\":\"" + meta[i].second + "\"");
+    }
+    json += "}";
+  }
+  std::uint64_t off = 0;
+  for (std::size_t i = 0; i < tensors.size(); ++i) {
+    const auto& t = tensors[i];
+    if (json.size() > 1) json += ",";
+    json += "\"" + t.name + "\":{\"dtype\":\"" + t.dtype + "\",\"shape\":[";
+    for (std::size_t d = 0; d < t.shape.size(); ++d)
+      json += (d ? "," : "") + std::to_string(t.shape[d]);
+    json +=
+        "],\"data_offsets\":[" + std::to_string(off) + "," + std::to_string(off + t.bytes) + "]}";
+    off += t.bytes;
+  }
+  json += "}";
+  while (json.size() % 8 != 0) json += ' ';
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  std::uint64_t n = json.size();
+  char len[8];
+  for (int i = 0; i < 8; ++i) len[i] = static_cast<char>((n >> (8 * i)) & 0xFF);
+  f.write(len, 8);
+  f.write(json.data(), static_cast<std::streamsize>(json.size()));
+  if (fill) {
+    for (std::size_t i = 0; i < tensors.size(); ++i) {
+      std::string block(static_cast<std::size_t>(tensors[i].bytes),
+                        static_cast<char>('a' + i % 26));
+      f.write(block.data(), static_cast<std::streamsize>(block.size()));
+    }
+  }
+  f.close();
+  if (!fill && ::truncate(path.c_str(), static_cast<off_t>(8 + n + off)) != 0) {
+    throw std::runtime_error("cannot size " + path);
+  }
+  return path;
+}
+
+}  // namespace shardfit::test
