@@ -124,3 +124,56 @@ TEST(Cli, InspectEmptyDirectoryIsNotAFit) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(CliEstimate, TableAndJsonForAHostOnlyRun) {
+  temp_dir d;
+  const auto path = shardfit::test::write_tiny_llama(d / "m.gguf", {});
+  auto r = run_cli({"estimate", path, "--ctx", "4096", "--json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["devices"].size(), 1U);
+  const auto& cpu = j["devices"][0];
+  EXPECT_EQ(cpu["device"], "cpu");
+  EXPECT_EQ(cpu["layers"], 4);
+  EXPECT_EQ(cpu["weights_bytes"], 5'751'808U);
+  EXPECT_EQ(cpu["kv_bytes"], 4096U * 4 * 2 * 128 * 2);  // 8.00 MiB, as llama.cpp reports
+  EXPECT_EQ(j["n_ctx"], 4096);
+  EXPECT_EQ(j["total_layers"], 4);
+  EXPECT_EQ(j["offloaded_layers"], 0);
+  EXPECT_EQ(j["fits"], true);
+  r = run_cli({"estimate", path});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_NE(r.out.find("DEVICE  LAYERS"), std::string::npos) << r.out;
+}
+
+TEST(CliEstimate, DevicesSplitsAndTooSmallGpus) {
+  temp_dir d;
+  const auto path = shardfit::test::write_tiny_llama(d / "m.gguf", {});
+  auto r = run_cli({"estimate", path, "--tensor-split", "1,1", "--json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["devices"].size(), 3U);
+  EXPECT_EQ(j["devices"][1]["layers"], 3);  // slots 0..2 of 5
+  EXPECT_EQ(j["devices"][2]["layers"], 1);
+  EXPECT_EQ(j["devices"][2]["output_layer"], true);
+
+  r = run_cli({"estimate", path, "--gpus", "100MiB", "--rpc", "10.0.0.2:50052=1GiB", "--json"});
+  EXPECT_EQ(r.code, 1);  // 100 MiB is less than the GPU's fixed overhead alone
+  j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["devices"][1]["device"], "10.0.0.2:50052");
+  EXPECT_EQ(j["devices"][1]["kind"], "rpc");
+  EXPECT_EQ(j["fits"], false);
+
+  r = run_cli({"estimate", path, "--gpus", "lots"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("--gpus: 'lots'"), std::string::npos) << r.err;
+  r = run_cli({"estimate", path, "--cache-type-v", "q8_0", "--flash-attn", "off"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err, "shardfit: a quantized V cache (q8_0) requires flash attention\n");
+  r = run_cli({"estimate", path, "--gpus", "1GiB", "--tensor-split", "1,1"});
+  EXPECT_EQ(r.code, 2);
+}
+
+}  // namespace

@@ -28,6 +28,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   streams io{out, err};
   std::vector<command> commands;
   commands.push_back(add_inspect(app, io));
+  commands.push_back(add_estimate(app, io));
 
   try {
     app.parse(argc, argv);

@@ -26,5 +26,6 @@ struct command {
 
 // Each subcommand registers itself on the top-level app; its options live in the closure.
 command add_inspect(CLI::App& app, streams& io);
+command add_estimate(CLI::App& app, streams& io);
 
 }  // namespace shardfit::cli

@@ -8,6 +8,7 @@
 /// unit (`"16GiB"`, `"500GB"`, `17179869184`).
 
 #include <shardfit/error.hpp>
+#include <shardfit/estimate_llama.hpp>
 #include <shardfit/model.hpp>
 #include <shardfit/shard_set.hpp>
 #include <shardfit/units.hpp>
@@ -224,8 +225,9 @@ void from_json(const BasicJsonType& j, layer_profile& l) {
 // The scalar fields of a model profile, in output order, for both directions.
 #define SHARDFIT_MODEL_PROFILE_FIELDS(X)                                                          \
   X(name)                                                                                         \
-  X(architecture) X(source) X(quantization) X(n_layer) X(n_embd) X(n_head) X(n_head_kv)           \
-      X(head_dim_k) X(head_dim_v) X(n_ff) X(n_vocab) X(n_ctx_train) X(n_expert) X(n_expert_used)  \
+  X(architecture)                                                                                 \
+  X(source) X(quantization) X(n_layer) X(n_embd) X(n_head) X(n_head_kv) X(head_dim_k)             \
+      X(head_dim_v) X(n_ff) X(n_vocab) X(n_ctx_train) X(n_expert) X(n_expert_used)                \
           X(n_expert_shared) X(n_ff_expert) X(n_layer_dense_lead) X(kv_lora_rank) X(q_lora_rank)  \
               X(rope_dim) X(sliding_window) X(vision_heads) X(quant) X(tied_embeddings) X(layers) \
                   X(token_embd) X(output) X(other) X(parameters) X(files) X(file_bytes) X(notes)
@@ -251,5 +253,38 @@ void from_json(const BasicJsonType& j, model_profile& m) {
 }
 
 #undef SHARDFIT_MODEL_PROFILE_FIELDS
+
+/// @brief Writes one device of a llama.cpp estimate with `*_bytes` keys.
+template <class BasicJsonType>
+void to_json(BasicJsonType& j, const device_estimate& d) {
+  j = BasicJsonType::object();
+  j["device"] = d.device;
+  j["kind"] = std::string(to_string(d.kind));
+  j["layers"] = d.layers;
+  j["first_layer"] = d.first_layer;
+  j["output_layer"] = d.output_layer;
+  j["weights_bytes"] = d.weights;
+  j["kv_bytes"] = d.kv;
+  j["compute_bytes"] = d.compute;
+  j["output_bytes"] = d.output;
+  j["overhead_bytes"] = d.overhead;
+  j["total_bytes"] = d.total;
+}
+
+/// @brief Writes `{"devices": [...], "offloaded_layers", "total_layers", "output_offloaded",
+/// "n_ctx", "n_ctx_seq", "n_ubatch", "n_seq", "flash_attn"}`.
+template <class BasicJsonType>
+void to_json(BasicJsonType& j, const llama_estimate& e) {
+  j = BasicJsonType::object();
+  j["devices"] = e.devices;
+  j["offloaded_layers"] = e.offloaded_layers;
+  j["total_layers"] = e.total_layers;
+  j["output_offloaded"] = e.output_offloaded;
+  j["n_ctx"] = e.n_ctx;
+  j["n_ctx_seq"] = e.n_ctx_seq;
+  j["n_ubatch"] = e.n_ubatch;
+  j["n_seq"] = e.n_seq;
+  j["flash_attn"] = e.flash_attn;
+}
 
 }  // namespace shardfit

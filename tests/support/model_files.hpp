@@ -18,7 +18,11 @@
 
 namespace shardfit::test {
 
-struct tiny_llama {
+// A small model of a llama-family architecture: "llama" (also with experts, Mixtral-style),
+// "qwen2" (Q/K/V biases), "qwen3" (Q/K norms) or "gemma3" (Q/K norms, post-norms, sliding
+// window). With `tokenizer`, the metadata carries an SPM vocabulary so llama.cpp can load it.
+struct test_model {
+  std::string arch = "llama";
   std::uint32_t layers = 4;
   std::uint32_t embd = 256;
   std::uint32_t heads = 8;
@@ -28,7 +32,12 @@ struct tiny_llama {
   std::uint32_t type = 1;  // ggml type id of the matrices: 0 f32, 1 f16, 2 q4_0, 8 q8_0
   std::uint32_t ctx_train = 4096;
   bool tied = false;
+  std::uint32_t experts = 0;  // > 0: MoE FFN (llama arch)
+  std::uint32_t experts_used = 0;
+  std::uint32_t sliding_window = 0;  // gemma3
+  bool tokenizer = false;
 };
+using tiny_llama = test_model;
 
 inline std::uint32_t llama_ftype(std::uint32_t ggml_type) {
   switch (ggml_type) {
@@ -51,8 +60,11 @@ struct tensor_spec {
   std::uint32_t type;
 };
 
-inline std::vector<tensor_spec> tiny_llama_tensors(const tiny_llama& m) {
+inline std::vector<tensor_spec> tiny_llama_tensors(const test_model& m) {
   const std::uint64_t head_dim = m.embd / m.heads;
+  const std::uint64_t q = head_dim * m.heads;
+  const std::uint64_t kv = head_dim * m.kv_heads;
+  const bool qk_norm = m.arch == "qwen3" || m.arch == "gemma3";
   std::vector<tensor_spec> t;
   t.push_back({"token_embd.weight", {m.embd, m.vocab}, m.type});
   t.push_back({"output_norm.weight", {m.embd}, 0});
@@ -60,34 +72,85 @@ inline std::vector<tensor_spec> tiny_llama_tensors(const tiny_llama& m) {
   for (std::uint32_t i = 0; i < m.layers; ++i) {
     const std::string b = "blk." + std::to_string(i) + ".";
     t.push_back({b + "attn_norm.weight", {m.embd}, 0});
-    t.push_back({b + "attn_q.weight", {m.embd, m.embd}, m.type});
-    t.push_back({b + "attn_k.weight", {m.embd, head_dim * m.kv_heads}, m.type});
-    t.push_back({b + "attn_v.weight", {m.embd, head_dim * m.kv_heads}, m.type});
-    t.push_back({b + "attn_output.weight", {m.embd, m.embd}, m.type});
+    t.push_back({b + "attn_q.weight", {m.embd, q}, m.type});
+    t.push_back({b + "attn_k.weight", {m.embd, kv}, m.type});
+    t.push_back({b + "attn_v.weight", {m.embd, kv}, m.type});
+    if (m.arch == "qwen2") {
+      t.push_back({b + "attn_q.bias", {q}, 0});
+      t.push_back({b + "attn_k.bias", {kv}, 0});
+      t.push_back({b + "attn_v.bias", {kv}, 0});
+    }
+    t.push_back({b + "attn_output.weight", {q, m.embd}, m.type});
+    if (qk_norm) {
+      t.push_back({b + "attn_q_norm.weight", {head_dim}, 0});
+      t.push_back({b + "attn_k_norm.weight", {head_dim}, 0});
+    }
+    if (m.arch == "gemma3") t.push_back({b + "post_attention_norm.weight", {m.embd}, 0});
     t.push_back({b + "ffn_norm.weight", {m.embd}, 0});
-    t.push_back({b + "ffn_gate.weight", {m.embd, m.ff}, m.type});
-    t.push_back({b + "ffn_up.weight", {m.embd, m.ff}, m.type});
-    t.push_back({b + "ffn_down.weight", {m.ff, m.embd}, m.type});
+    if (m.experts != 0) {
+      t.push_back({b + "ffn_gate_inp.weight", {m.embd, m.experts}, 0});
+      t.push_back({b + "ffn_gate_exps.weight", {m.embd, m.ff, m.experts}, m.type});
+      t.push_back({b + "ffn_down_exps.weight", {m.ff, m.embd, m.experts}, m.type});
+      t.push_back({b + "ffn_up_exps.weight", {m.embd, m.ff, m.experts}, m.type});
+    } else {
+      t.push_back({b + "ffn_gate.weight", {m.embd, m.ff}, m.type});
+      t.push_back({b + "ffn_up.weight", {m.embd, m.ff}, m.type});
+      t.push_back({b + "ffn_down.weight", {m.ff, m.embd}, m.type});
+    }
+    if (m.arch == "gemma3") t.push_back({b + "post_ffw_norm.weight", {m.embd}, 0});
   }
   return t;
 }
 
-inline void add_tiny_llama_metadata(gguf_builder& b, const tiny_llama& m) {
-  b.add_string("general.architecture", "llama");
+inline void add_tiny_llama_metadata(gguf_builder& b, const test_model& m) {
+  const std::string a = m.arch + ".";
+  b.add_string("general.architecture", m.arch);
   b.add_string("general.name",
-               "tiny-llama-L" + std::to_string(m.layers) + "-E" + std::to_string(m.embd));
+               "tiny-" + m.arch + "-L" + std::to_string(m.layers) + "-E" + std::to_string(m.embd));
   b.add_u32("general.file_type", llama_ftype(m.type));
-  b.add_u32("llama.context_length", m.ctx_train);
-  b.add_u32("llama.embedding_length", m.embd);
-  b.add_u32("llama.block_count", m.layers);
-  b.add_u32("llama.feed_forward_length", m.ff);
-  b.add_u32("llama.attention.head_count", m.heads);
-  b.add_u32("llama.attention.head_count_kv", m.kv_heads);
-  b.add_u32("llama.rope.dimension_count", m.embd / m.heads);
-  b.add_f32("llama.rope.freq_base", 10000.0F);
-  b.add_f32("llama.attention.layer_norm_rms_epsilon", 1e-5F);
-  b.add_u32("llama.vocab_size", m.vocab);
+  b.add_u32(a + "context_length", m.ctx_train);
+  b.add_u32(a + "embedding_length", m.embd);
+  b.add_u32(a + "block_count", m.layers);
+  b.add_u32(a + "feed_forward_length", m.ff);
+  b.add_u32(a + "attention.head_count", m.heads);
+  b.add_u32(a + "attention.head_count_kv", m.kv_heads);
+  b.add_u32(a + "rope.dimension_count", m.embd / m.heads);
+  b.add_f32(a + "rope.freq_base", 10000.0F);
+  b.add_f32(a + "attention.layer_norm_rms_epsilon", 1e-5F);
+  b.add_u32(a + "vocab_size", m.vocab);
+  if (m.arch == "gemma3") {
+    b.add_u32(a + "attention.key_length", m.embd / m.heads);
+    b.add_u32(a + "attention.value_length", m.embd / m.heads);
+    if (m.sliding_window != 0) b.add_u32(a + "attention.sliding_window", m.sliding_window);
+  }
+  if (m.experts != 0) {
+    b.add_u32(a + "expert_count", m.experts);
+    b.add_u32(a + "expert_used_count", m.experts_used);
+  }
   b.add_string("tokenizer.ggml.model", "llama");
+  if (m.tokenizer) {
+    // An SPM vocabulary: three specials, the 256 byte tokens, then filler pieces.
+    std::vector<std::string> tokens{"<unk>", "<s>", "</s>"};
+    std::vector<float> scores;
+    std::vector<std::int32_t> types{2, 3, 3};
+    static constexpr char hex[] = "0123456789ABCDEF";
+    for (int i = 0; i < 256; ++i) {
+      tokens.push_back(std::string("<0x") + hex[i >> 4] + hex[i & 15] + ">");
+      types.push_back(6);
+    }
+    for (std::uint32_t i = 0; tokens.size() < m.vocab; ++i) {
+      tokens.push_back("\xe2\x96\x81t" + std::to_string(i));
+      types.push_back(1);
+    }
+    for (std::size_t i = 0; i < tokens.size(); ++i) scores.push_back(-static_cast<float>(i));
+    b.add_strings("tokenizer.ggml.tokens", tokens);
+    b.add_array<float>("tokenizer.ggml.scores", gguf_type::float32, scores);
+    b.add_array<std::int32_t>("tokenizer.ggml.token_type", gguf_type::int32, types);
+    b.add_u32("tokenizer.ggml.bos_token_id", 1);
+    b.add_u32("tokenizer.ggml.eos_token_id", 2);
+    b.add_u32("tokenizer.ggml.unknown_token_id", 0);
+    b.add_bool("tokenizer.ggml.add_bos_token", true);
+  }
 }
 
 // Writes `header` and then `data_size` zero bytes (sparse) to `path`.
@@ -105,7 +168,7 @@ inline void write_gguf_file(const std::string& path, const gguf_builder& b) {
 }
 
 // One GGUF file; returns its path.
-inline std::string write_tiny_llama(const std::string& path, const tiny_llama& m) {
+inline std::string write_tiny_llama(const std::string& path, const test_model& m) {
   gguf_builder b;
   add_tiny_llama_metadata(b, m);
   for (const auto& t : tiny_llama_tensors(m)) b.add_tensor(t.name, t.ne, t.type);

@@ -1,0 +1,179 @@
+// shardfit estimate PATH: memory per device for a model under llama.cpp (or vLLM) settings.
+
+#include "commands.hpp"
+#include "options.hpp"
+#include "table.hpp"
+
+#include <shardfit/estimate_llama.hpp>
+#include <shardfit/format.hpp>
+#include <shardfit/json.hpp>
+#include <shardfit/model.hpp>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace shardfit::cli {
+namespace {
+
+struct estimate_options {
+  std::string path;
+  std::string set_name;
+  std::uint32_t ctx = 4096;
+  int gpu_layers = -1;
+  std::string gpus;
+  std::string rpc;
+  std::string tensor_split;
+  std::string split = "layer";
+  std::uint32_t main_gpu = 0;
+  std::uint32_t batch = 2048;
+  std::uint32_t ubatch = 512;
+  std::uint32_t parallel = 1;
+  bool kv_unified = false;
+  std::string flash_attn = "auto";
+  std::string cache_type_k = "f16";
+  std::string cache_type_v = "f16";
+  bool no_mmap = false;
+  bool legacy_offload = false;
+  bool json = false;
+};
+
+std::string layer_span(const device_estimate& d) {
+  std::string s;
+  if (d.layers == 1) s = std::to_string(d.first_layer);
+  if (d.layers > 1) s = fmt::format("{}-{}", d.first_layer, d.first_layer + d.layers - 1);
+  if (d.output_layer) s += s.empty() ? "output" : " +output";
+  return s.empty() ? "-" : s;
+}
+
+int run_llama(const estimate_options& o, streams& io) {
+  load_options lo;
+  lo.set_name = o.set_name;
+  const model_profile model = load_model(o.path, lo);
+
+  llama_settings s;
+  s.n_ctx = o.ctx;
+  s.n_batch = o.batch;
+  s.n_ubatch = o.ubatch;
+  s.n_parallel = o.parallel;
+  s.kv_unified = o.kv_unified;
+  s.cache_type_k = o.cache_type_k;
+  s.cache_type_v = o.cache_type_v;
+  s.n_gpu_layers = o.gpu_layers;
+  s.mmap = !o.no_mmap;
+  s.flash_attn = o.flash_attn == "on"    ? flash_attn_mode::on
+                 : o.flash_attn == "off" ? flash_attn_mode::off
+                                         : flash_attn_mode::automatic;
+  s.split = o.split == "row"    ? split_mode::row
+            : o.split == "none" ? split_mode::none
+                                : split_mode::layer;
+  s.main_gpu = o.main_gpu;
+  s.rule = o.legacy_offload ? offload_rule::legacy : offload_rule::current;
+
+  // Devices in llama.cpp's order: RPC servers, then local GPUs.
+  std::vector<llama_device> devices;
+  if (!o.rpc.empty()) {
+    for (auto& [name, free] : parse_sized_list(o.rpc, "--rpc", "rpc")) {
+      devices.push_back({name, device_kind::rpc, free});
+    }
+  }
+  if (!o.gpus.empty()) {
+    for (auto& [name, free] : parse_sized_list(o.gpus, "--gpus", "gpu")) {
+      devices.push_back({name, device_kind::gpu, free});
+    }
+  }
+  if (!o.tensor_split.empty()) {
+    s.tensor_split = parse_proportions(o.tensor_split, "--tensor-split");
+    if (devices.empty()) {  // a split alone names the GPUs (free memory unknown)
+      for (std::size_t i = 0; i < s.tensor_split.size(); ++i) {
+        devices.push_back({"gpu" + std::to_string(i), device_kind::gpu, bytes{}});
+      }
+    } else if (s.tensor_split.size() != devices.size()) {
+      throw error::invalid_argument("--tensor-split has " + std::to_string(s.tensor_split.size()) +
+                                    " entries for " + std::to_string(devices.size()) + " devices");
+    }
+  }
+
+  const llama_estimator est(model, s);
+  const llama_estimate e = est.estimate(devices);
+
+  // A device whose free memory is known and too small makes the answer "does not fit".
+  std::vector<std::string> over;
+  for (std::size_t i = 0; i < devices.size(); ++i) {
+    const auto& d = e.devices[i + 1];
+    if (devices[i].free.count() != 0 && d.total > devices[i].free) {
+      over.push_back(
+          fmt::format("{} needs {} but has {} free", d.device, d.total, devices[i].free));
+    }
+  }
+
+  if (o.json) {
+    nlohmann::ordered_json j = e;
+    j["backend"] = "llama.cpp";
+    j["model"] = {{"name", model.name},
+                  {"architecture", model.architecture},
+                  {"quantization", model.quantization},
+                  {"layers", model.n_layer}};
+    j["layer_cost_max_bytes"] = est.max_layer_cost();
+    j["fits"] = over.empty();
+    j["problems"] = over;
+    io.out << j.dump(2) << '\n';
+  } else {
+    io.out << fmt::format(
+        "{} ({}, {}): {} layers; context {} ({} per sequence x {}), ubatch {}, "
+        "flash attention {}\n\n",
+        model.name, model.architecture, model.quantization, model.n_layer, e.n_ctx, e.n_ctx_seq,
+        e.n_seq, e.n_ubatch, e.flash_attn ? "on" : "off");
+    table t({"DEVICE", "LAYERS", "WEIGHTS", "KV", "COMPUTE", "OUTPUT", "OVERHEAD", "TOTAL"});
+    for (const auto& d : e.devices) {
+      t.add({d.device, layer_span(d), fmt::format("{}", d.weights), fmt::format("{}", d.kv),
+             fmt::format("{}", d.compute), fmt::format("{}", d.output),
+             fmt::format("{}", d.overhead), fmt::format("{}", d.total)});
+    }
+    t.print(io.out, {2, 3, 4, 5, 6, 7});
+    io.out << fmt::format(
+        "\noffloaded {} of {} layers{}; one layer costs at most {} (weights + KV)\n",
+        e.offloaded_layers, e.total_layers, e.output_offloaded ? " and the output" : "",
+        est.max_layer_cost());
+    for (const auto& p : over) io.out << "does not fit: " << p << '\n';
+  }
+  return over.empty() ? exit_ok : exit_no_fit;
+}
+
+}  // namespace
+
+command add_estimate(CLI::App& app, streams& io) {
+  auto o = std::make_shared<estimate_options>();
+  CLI::App* sub = app.add_subcommand("estimate", "Memory per device for running a model");
+  sub->add_option("path", o->path, "a model file (any shard), directory or HF model directory")
+      ->required();
+  sub->add_option("--set", o->set_name, "which set, when the directory holds several");
+  sub->add_option("-c,--ctx", o->ctx, "context size (total, shared by --parallel sequences)");
+  sub->add_option("--gpu-layers,-n", o->gpu_layers, "layers to offload (default: all)");
+  sub->add_option("--gpus", o->gpus, "local GPUs by free memory, e.g. 24GiB,24GiB or a=24GiB");
+  sub->add_option("--rpc", o->rpc, "RPC servers by free memory, e.g. 10.0.0.2:50052=16GiB");
+  sub->add_option("--tensor-split", o->tensor_split, "proportions per device, e.g. 3,1");
+  sub->add_option("--split-mode", o->split, "layer, row or none")
+      ->check(CLI::IsMember({"layer", "row", "none"}));
+  sub->add_option("--main-gpu", o->main_gpu, "the GPU for split mode none / row");
+  sub->add_option("-b,--batch", o->batch, "logical batch size");
+  sub->add_option("-u,--ubatch", o->ubatch, "physical batch size");
+  sub->add_option("-p,--parallel", o->parallel, "parallel sequences");
+  sub->add_flag("--kv-unified", o->kv_unified, "one KV stream for all sequences");
+  sub->add_option("--flash-attn,-f", o->flash_attn, "on, off or auto")
+      ->check(CLI::IsMember({"on", "off", "auto"}));
+  sub->add_option("--cache-type-k", o->cache_type_k, "K cache type (f16, q8_0, ...)");
+  sub->add_option("--cache-type-v", o->cache_type_v,
+                  "V cache type (needs flash attention if quantized)");
+  sub->add_flag("--no-mmap", o->no_mmap, "load host weights into memory instead of mapping them");
+  sub->add_flag("--legacy-offload", o->legacy_offload,
+                "older llama.cpp: --gpu-layers counts repeating layers only");
+  sub->add_flag("--json", o->json, "print JSON instead of a table");
+  return {sub, [o, &io]() { return run_llama(*o, io); }};
+}
+
+}  // namespace shardfit::cli

@@ -1,0 +1,66 @@
+// Writes a small, loadable GGUF model (zero weights, sparse on disk) of a llama-family
+// architecture, for measuring llama.cpp's own buffer sizes with
+// ../shared/tools/llama-truth/llama_truth.mjs (see tests/tools/measure_truth.sh).
+//
+// Usage: make_test_gguf OUT.gguf [--arch llama|qwen2|qwen3|gemma3] [--layers N] [--embd N]
+//        [--heads N] [--kv-heads N] [--ff N] [--vocab N] [--type f32|f16|q8_0|q4_0]
+//        [--ctx-train N] [--experts N --experts-used K] [--swa W] [--tied]
+#include "../support/model_files.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: make_test_gguf OUT.gguf [options]\n");
+    return 2;
+  }
+  shardfit::test::test_model m;
+  m.tokenizer = true;
+  std::string out;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto next = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "%s needs a value\n", a.c_str());
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    auto num = [&]() { return static_cast<std::uint32_t>(std::stoul(next())); };
+    if (a == "--arch")
+      m.arch = next();
+    else if (a == "--layers")
+      m.layers = num();
+    else if (a == "--embd")
+      m.embd = num();
+    else if (a == "--heads")
+      m.heads = num();
+    else if (a == "--kv-heads")
+      m.kv_heads = num();
+    else if (a == "--ff")
+      m.ff = num();
+    else if (a == "--vocab")
+      m.vocab = num();
+    else if (a == "--ctx-train")
+      m.ctx_train = num();
+    else if (a == "--experts")
+      m.experts = num();
+    else if (a == "--experts-used")
+      m.experts_used = num();
+    else if (a == "--swa")
+      m.sliding_window = num();
+    else if (a == "--tied")
+      m.tied = true;
+    else if (a == "--type") {
+      const std::string t = next();
+      m.type = t == "f32" ? 0 : t == "f16" ? 1 : t == "q4_0" ? 2 : t == "q8_0" ? 8 : 1;
+    } else {
+      out = a;
+    }
+  }
+  shardfit::test::write_tiny_llama(out, m);
+  std::printf("%s\n", out.c_str());
+  return 0;
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Measures llama.cpp's own buffer sizes for the models behind the truth tables in
+# tests/estimate_llama_test.cpp. Needs the llama-truth harness installed:
+#   (cd ../shared/tools/llama-truth && NODE_LLAMA_CPP_SKIP_DOWNLOAD=true npm install)
+# Usage: tests/tools/measure_truth.sh BUILD_DIR [HARNESS_DIR] > truth.jsonl
+# BUILD_DIR holds bin/make_test_gguf (built with the tests). Prints one JSON object per run.
+set -euo pipefail
+build=${1:?usage: measure_truth.sh BUILD_DIR [HARNESS_DIR]}
+harness=${2:-$(dirname "$0")/../../../shared/tools/llama-truth}
+maker="$build/bin/make_test_gguf"
+models=$(mktemp -d)
+trap 'rm -rf "$models"' EXIT
+
+run() {  # model-file ctx ubatch fa seq label
+  local r
+  r=$(node "$harness/llama_truth.mjs" "$1" "$2" --batch "$3" --fa "$4" --seq "$5")
+  printf '{"model":"%s","ctx":%s,"ubatch":%s,"fa":"%s","seq":%s,"r":%s}\n' "$6" "$2" "$3" "$4" "$5" "$r"
+}
+
+# The llama grid: layers x width x type, each across context, ubatch, flash attention, sequences.
+for L in 4 8 32; do for E in 256 1024 4096; do for T in f32 f16 q8_0; do
+  case $E in
+    256) dims="--heads 8 --kv-heads 4 --ff 512 --vocab 1000" ;;
+    1024) dims="--heads 16 --kv-heads 4 --ff 2816 --vocab 32000" ;;
+    4096) dims="--heads 32 --kv-heads 8 --ff 11008 --vocab 32000" ;;
+  esac
+  f="$models/L${L}_E${E}_${T}.gguf"
+  # shellcheck disable=SC2086
+  "$maker" "$f" --layers "$L" --embd "$E" $dims --type "$T" --ctx-train 32768 >/dev/null
+  for combo in "512 512 on 1" "4096 512 on 1" "32768 512 on 1" "512 512 off 1" "4096 512 off 1" \
+               "4096 128 on 1" "4096 128 off 1" "32768 128 on 1" "2048 512 on 2" "2048 512 off 2" \
+               "32768 512 off 1" "512 128 off 1"; do
+    # shellcheck disable=SC2086
+    run "$f" $combo "L${L}_E${E}_${T}"
+  done
+  rm -f "$f"
+done; done; done
+
+# Other architectures: 6 layers of 512, f16, context 4096.
+for spec in "llama" "llama --experts 8 --experts-used 2" "qwen2" "qwen3" "gemma3 --swa 256 --tied"; do
+  f="$models/arch.gguf"
+  # shellcheck disable=SC2086
+  "$maker" "$f" --arch $spec --layers 6 --embd 512 --heads 8 --kv-heads 4 --ff 1024 --vocab 2000 \
+    --type f16 --ctx-train 8192 >/dev/null
+  for fa in on off; do run "$f" 4096 512 "$fa" 1 "$spec"; done
+done
