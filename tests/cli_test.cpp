@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/cli_runner.hpp"
+#include "support/configs.hpp"
 #include "support/model_files.hpp"
 #include "support/temp_dir.hpp"
 
@@ -174,6 +175,50 @@ TEST(CliEstimate, DevicesSplitsAndTooSmallGpus) {
   EXPECT_EQ(r.err, "shardfit: a quantized V cache (q8_0) requires flash attention\n");
   r = run_cli({"estimate", path, "--gpus", "1GiB", "--tensor-split", "1,1"});
   EXPECT_EQ(r.code, 2);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(CliParallel, GemmaOnThreeGpusIsInvalidWithSuggestions) {
+  temp_dir d;
+  d.write("config.json", shardfit::test::configs::gemma_3_27b_it);
+  auto r = run_cli({"check-parallel", d.path(), "--tp", "3", "--json"});
+  EXPECT_EQ(r.code, 1) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["valid"], false);
+  EXPECT_EQ(j["reasons"][0]["rule"], "tp.attention_heads");
+  EXPECT_EQ(j["reasons"][0]["message"],
+            "32 attention heads are not divisible by tensor parallel size 3");
+  EXPECT_EQ(j["valid_tensor_parallel"], nlohmann::json::array({1, 2, 4, 8, 16}));
+  EXPECT_EQ(j["suggestions"], nlohmann::json::parse(R"([{"tp":1,"pp":3,"gpus":3},
+      {"tp":2,"pp":1,"gpus":2},{"tp":4,"pp":1,"gpus":4}])"));
+  r = run_cli({"check-parallel", d.path(), "--tp", "4", "--pp", "2"});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_NE(r.out.find("layers per stage: 31 31"), std::string::npos) << r.out;
+  r = run_cli({"check-parallel", d.path(), "--tp", "0"});
+  EXPECT_EQ(r.code, 2);
+}
+
+TEST(CliParallel, VllmEstimate) {
+  temp_dir d;
+  d.write("config.json", shardfit::test::configs::llama_3_1_8b);
+  auto r = run_cli({"estimate", d.path(), "--backend", "vllm", "--max-model-len", "8192",
+                    "--gpu-memory", "80GiB", "--json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["backend"], "vllm");
+  EXPECT_EQ(j["fits"], true);
+  EXPECT_EQ(j["stages"][0]["kv_per_token_bytes"], 131072);
+  EXPECT_EQ(j["stages"][0]["kv_needed_bytes"], 131072ULL * 8192);
+  r = run_cli({"estimate", d.path(), "--backend", "vllm", "--max-model-len", "131072",
+               "--gpu-memory", "16GiB"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.out.find("does not fit"), std::string::npos) << r.out;
+  r = run_cli({"estimate", d.path(), "--backend", "vllm", "--tp", "3"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.out.find("invalid: tp.attention_heads"), std::string::npos) << r.out;
 }
 
 }  // namespace

@@ -29,6 +29,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   std::vector<command> commands;
   commands.push_back(add_inspect(app, io));
   commands.push_back(add_estimate(app, io));
+  commands.push_back(add_check_parallel(app, io));
 
   try {
     app.parse(argc, argv);

@@ -40,6 +40,8 @@ struct estimate_options {
   bool no_mmap = false;
   bool legacy_offload = false;
   bool json = false;
+  std::string backend = "llama.cpp";
+  vllm_cli_options vllm;
 };
 
 std::string layer_span(const device_estimate& d) {
@@ -152,6 +154,8 @@ command add_estimate(CLI::App& app, streams& io) {
   sub->add_option("path", o->path, "a model file (any shard), directory or HF model directory")
       ->required();
   sub->add_option("--set", o->set_name, "which set, when the directory holds several");
+  sub->add_option("--backend", o->backend, "llama.cpp (default) or vllm")
+      ->check(CLI::IsMember({"llama.cpp", "vllm"}));
   sub->add_option("-c,--ctx", o->ctx, "context size (total, shared by --parallel sequences)");
   sub->add_option("--gpu-layers,-n", o->gpu_layers, "layers to offload (default: all)");
   sub->add_option("--gpus", o->gpus, "local GPUs by free memory, e.g. 24GiB,24GiB or a=24GiB");
@@ -172,8 +176,13 @@ command add_estimate(CLI::App& app, streams& io) {
   sub->add_flag("--no-mmap", o->no_mmap, "load host weights into memory instead of mapping them");
   sub->add_flag("--legacy-offload", o->legacy_offload,
                 "older llama.cpp: --gpu-layers counts repeating layers only");
+  add_vllm_estimate_options(*sub, o->vllm);
   sub->add_flag("--json", o->json, "print JSON instead of a table");
-  return {sub, [o, &io]() { return run_llama(*o, io); }};
+  return {sub, [o, &io]() {
+            if (o->backend == "vllm")
+              return run_vllm_estimate(o->path, o->set_name, o->vllm, o->json, io);
+            return run_llama(*o, io);
+          }};
 }
 
 }  // namespace shardfit::cli

@@ -6,8 +6,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
 #include <functional>
 #include <iosfwd>
+#include <string>
 #include <vector>
 
 namespace shardfit::cli {
@@ -27,5 +29,23 @@ struct command {
 // Each subcommand registers itself on the top-level app; its options live in the closure.
 command add_inspect(CLI::App& app, streams& io);
 command add_estimate(CLI::App& app, streams& io);
+command add_check_parallel(CLI::App& app, streams& io);
+
+// The vLLM half of `estimate --backend vllm`.
+struct vllm_cli_options {
+  std::uint32_t tp = 1;
+  std::uint32_t pp = 1;
+  bool ep = false;
+  std::uint64_t max_model_len = 0;
+  double utilization = 0.9;
+  std::string kv_cache_dtype = "auto";
+  std::string gpu_memory;
+  std::uint32_t max_num_seqs = 256;
+  std::uint32_t max_num_batched_tokens = 8192;
+  bool enforce_eager = false;
+};
+void add_vllm_estimate_options(CLI::App& sub, vllm_cli_options& o);
+int run_vllm_estimate(const std::string& path, const std::string& set_name,
+                      const vllm_cli_options& o, bool json, streams& io);
 
 }  // namespace shardfit::cli

@@ -9,7 +9,9 @@
 
 #include <shardfit/error.hpp>
 #include <shardfit/estimate_llama.hpp>
+#include <shardfit/estimate_vllm.hpp>
 #include <shardfit/model.hpp>
+#include <shardfit/parallelism.hpp>
 #include <shardfit/shard_set.hpp>
 #include <shardfit/units.hpp>
 
@@ -226,11 +228,12 @@ void from_json(const BasicJsonType& j, layer_profile& l) {
 #define SHARDFIT_MODEL_PROFILE_FIELDS(X)                                                          \
   X(name)                                                                                         \
   X(architecture)                                                                                 \
-  X(source) X(quantization) X(n_layer) X(n_embd) X(n_head) X(n_head_kv) X(head_dim_k)             \
-      X(head_dim_v) X(n_ff) X(n_vocab) X(n_ctx_train) X(n_expert) X(n_expert_used)                \
-          X(n_expert_shared) X(n_ff_expert) X(n_layer_dense_lead) X(kv_lora_rank) X(q_lora_rank)  \
-              X(rope_dim) X(sliding_window) X(vision_heads) X(quant) X(tied_embeddings) X(layers) \
-                  X(token_embd) X(output) X(other) X(parameters) X(files) X(file_bytes) X(notes)
+  X(source)                                                                                       \
+  X(quantization) X(n_layer) X(n_embd) X(n_head) X(n_head_kv) X(head_dim_k) X(head_dim_v) X(n_ff) \
+      X(n_vocab) X(n_ctx_train) X(n_expert) X(n_expert_used) X(n_expert_shared) X(n_ff_expert)    \
+          X(n_layer_dense_lead) X(kv_lora_rank) X(q_lora_rank) X(rope_dim) X(sliding_window)      \
+              X(vision_heads) X(quant) X(tied_embeddings) X(layers) X(token_embd) X(output)       \
+                  X(other) X(parameters) X(files) X(file_bytes) X(notes)
 
 /// @brief Writes every field of a profile (plus the derived total "weights"), so a profile can
 /// be cached or shipped and read back with `from_json`.
@@ -285,6 +288,57 @@ void to_json(BasicJsonType& j, const llama_estimate& e) {
   j["n_ubatch"] = e.n_ubatch;
   j["n_seq"] = e.n_seq;
   j["flash_attn"] = e.flash_attn;
+}
+
+/// @brief Writes `{"tp", "pp", "gpus"}`.
+template <class BasicJsonType>
+void to_json(BasicJsonType& j, const parallel_choice& c) {
+  j = BasicJsonType::object();
+  j["tp"] = c.tp;
+  j["pp"] = c.pp;
+  j["gpus"] = c.gpus;
+}
+
+/// @brief Writes `{"valid", "reasons", "stage_layers", "kv_heads_per_rank", "kv_head_replicas"}`.
+template <class BasicJsonType>
+void to_json(BasicJsonType& j, const parallel_check& c) {
+  j = BasicJsonType::object();
+  j["valid"] = c.valid;
+  j["reasons"] = c.reasons;
+  j["stage_layers"] = c.stage_layers;
+  j["kv_heads_per_rank"] = c.kv_heads_per_rank;
+  j["kv_head_replicas"] = c.kv_head_replicas;
+}
+
+/// @brief Writes one pipeline stage of a vLLM estimate with `*_bytes` keys.
+template <class BasicJsonType>
+void to_json(BasicJsonType& j, const vllm_stage_estimate& r) {
+  j = BasicJsonType::object();
+  j["stage"] = r.stage;
+  j["first_layer"] = r.first_layer;
+  j["layers"] = r.layers;
+  j["weights_bytes"] = r.weights;
+  j["activation_bytes"] = r.activation;
+  j["non_torch_bytes"] = r.non_torch;
+  j["cuda_graph_bytes"] = r.cuda_graphs;
+  j["kv_per_token_bytes"] = r.kv_per_token;
+  j["kv_needed_bytes"] = r.kv_needed;
+  j["required_bytes"] = r.required;
+  j["budget_bytes"] = r.budget;
+  j["kv_available_bytes"] = r.kv_available;
+  j["kv_tokens"] = r.kv_tokens;
+  j["fits"] = r.fits;
+}
+
+/// @brief Writes `{"parallel", "max_model_len", "stages", "min_gpu_memory_bytes", "fits"}`.
+template <class BasicJsonType>
+void to_json(BasicJsonType& j, const vllm_estimate& e) {
+  j = BasicJsonType::object();
+  j["parallel"] = e.parallel;
+  j["max_model_len"] = e.max_model_len;
+  j["stages"] = e.stages;
+  j["min_gpu_memory_bytes"] = e.min_gpu_memory;
+  j["fits"] = e.fits();
 }
 
 }  // namespace shardfit

@@ -156,6 +156,8 @@ inline model_profile gguf_profile(const gguf_set& set) {
   m.head_dim_k = u32("attention.key_length", default_head_dim);
   m.head_dim_v = u32("attention.value_length", default_head_dim);
   const bool mla = f.find(a + "attention.key_length_mla") != nullptr;
+  if (mla)
+    m.head_dim_v = u32("attention.value_length_mla", m.head_dim_v);  // per head, decompressed
   m.n_head = heads.empty() ? 0 : to_u32(heads.front(), f, a + "attention.head_count");
   m.n_head_kv = kv_heads.empty() ? 0 : to_u32(kv_heads.front(), f, a + "attention.head_count_kv");
 

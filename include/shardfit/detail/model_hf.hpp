@@ -85,7 +85,7 @@ inline model_profile hf_base_profile(const hf_config& c) {
   m.n_head = c.num_attention_heads;
   m.n_head_kv = c.is_mla() ? 1 : c.num_key_value_heads;
   m.head_dim_k = c.is_mla() ? c.kv_lora_rank + c.qk_rope_head_dim : c.head_dim;
-  m.head_dim_v = c.is_mla() ? c.kv_lora_rank : c.head_dim;
+  m.head_dim_v = c.is_mla() ? c.v_head_dim : c.head_dim;
   m.n_ff = c.intermediate_size;
   m.n_vocab = c.vocab_size;
   m.n_ctx_train = c.max_position_embeddings;

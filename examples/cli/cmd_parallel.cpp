@@ -1,0 +1,153 @@
+// shardfit check-parallel PATH --tp N: whether an engine accepts a parallel layout, every rule
+// it breaks, the valid degrees and the nearest valid layouts. Also the vLLM side of
+// `shardfit estimate --backend vllm`.
+
+#include "commands.hpp"
+#include "table.hpp"
+
+#include <shardfit/estimate_vllm.hpp>
+#include <shardfit/format.hpp>
+#include <shardfit/json.hpp>
+#include <shardfit/model.hpp>
+#include <shardfit/parallelism.hpp>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <ostream>
+#include <string>
+
+namespace shardfit::cli {
+namespace {
+
+struct parallel_options {
+  std::string path;
+  std::string set_name;
+  std::uint32_t tp = 1;
+  std::uint32_t pp = 1;
+  bool ep = false;
+  std::string engine = "vllm";
+  bool json = false;
+};
+
+}  // namespace
+
+command add_check_parallel(CLI::App& app, streams& io) {
+  auto o = std::make_shared<parallel_options>();
+  CLI::App* sub = app.add_subcommand(
+      "check-parallel", "Whether vLLM or SGLang accepts a tensor/pipeline/expert parallel layout");
+  sub->add_option("path", o->path, "a model file, directory, or HF model directory")->required();
+  sub->add_option("--set", o->set_name, "which set, when the directory holds several");
+  sub->add_option("--tp", o->tp, "tensor parallel size")->required()->check(CLI::PositiveNumber);
+  sub->add_option("--pp", o->pp, "pipeline parallel size")->check(CLI::PositiveNumber);
+  sub->add_flag("--ep", o->ep, "expert parallel (experts spread over the TP ranks)");
+  sub->add_option("--engine", o->engine, "vllm or sglang")
+      ->check(CLI::IsMember({"vllm", "sglang"}));
+  sub->add_flag("--json", o->json, "print JSON");
+  return {sub, [o, &io]() {
+            load_options lo;
+            lo.set_name = o->set_name;
+            const model_profile m = load_model(o->path, lo);
+            const serving_engine engine =
+                o->engine == "sglang" ? serving_engine::sglang : serving_engine::vllm;
+            const parallel_check c = check_parallel(m, {o->tp, o->pp, o->ep, engine});
+            const auto valid = valid_tensor_parallel(m, 64, o->ep, engine);
+            const auto suggestions = c.valid ? std::vector<parallel_choice>{}
+                                             : suggest_parallel(m, o->tp * o->pp, o->ep, engine);
+            if (o->json) {
+              nlohmann::ordered_json j;
+              j["valid"] = c.valid;
+              j["reasons"] = c.reasons;
+              j["valid_tensor_parallel"] = valid;
+              j["suggestions"] = suggestions;
+              j["stage_layers"] = c.stage_layers;
+              j["kv_heads_per_rank"] = c.kv_heads_per_rank;
+              j["engine"] = std::string(to_string(engine));
+              io.out << j.dump(2) << '\n';
+            } else {
+              io.out << fmt::format("{}: {} heads, {} KV heads, {} layers{}\n", m.name, m.n_head,
+                                    m.n_head_kv, m.n_layer,
+                                    m.is_moe() ? fmt::format(", {} experts", m.n_expert) : "");
+              io.out << fmt::format("{} tp={} pp={}{}: {}\n", to_string(engine), o->tp, o->pp,
+                                    o->ep ? " ep" : "", c.valid ? "valid" : "invalid");
+              for (const auto& r : c.reasons)
+                io.out << fmt::format("  {}: {}\n", r.rule, r.message);
+              if (c.valid && o->pp > 1) {
+                io.out << "  layers per stage:";
+                for (const auto n : c.stage_layers) io.out << ' ' << n;
+                io.out << '\n';
+              }
+              io.out << "valid tensor parallel sizes:";
+              for (const auto t : valid) io.out << ' ' << t;
+              io.out << '\n';
+              for (const auto& s : suggestions) {
+                io.out << fmt::format("suggestion: tp={} pp={} ({} GPUs)\n", s.tp, s.pp, s.gpus);
+              }
+            }
+            return c.valid ? exit_ok : exit_no_fit;
+          }};
+}
+
+void add_vllm_estimate_options(CLI::App& sub, vllm_cli_options& o) {
+  sub.add_option("--tp", o.tp, "vllm: tensor parallel size")->check(CLI::PositiveNumber);
+  sub.add_option("--pp", o.pp, "vllm: pipeline parallel size")->check(CLI::PositiveNumber);
+  sub.add_flag("--ep", o.ep, "vllm: expert parallel");
+  sub.add_option("--max-model-len", o.max_model_len, "vllm: context length (default: the model's)");
+  sub.add_option("--gpu-memory-utilization", o.utilization, "vllm: fraction of each GPU to use")
+      ->check(CLI::Range(0.01, 1.0));
+  sub.add_option("--kv-cache-dtype", o.kv_cache_dtype, "vllm: auto, fp8, fp8_e4m3, fp8_e5m2");
+  sub.add_option("--gpu-memory", o.gpu_memory, "vllm: total memory of one GPU, e.g. 80GiB");
+  sub.add_option("--max-num-seqs", o.max_num_seqs, "vllm: concurrent sequences");
+  sub.add_option("--max-num-batched-tokens", o.max_num_batched_tokens, "vllm: tokens per step");
+  sub.add_flag("--enforce-eager", o.enforce_eager, "vllm: no CUDA graphs");
+}
+
+int run_vllm_estimate(const std::string& path, const std::string& set_name,
+                      const vllm_cli_options& o, bool json, streams& io) {
+  load_options lo;
+  lo.set_name = set_name;
+  const model_profile m = load_model(path, lo);
+  vllm_settings s;
+  s.tp = o.tp;
+  s.pp = o.pp;
+  s.ep = o.ep;
+  s.max_model_len = o.max_model_len;
+  s.gpu_memory_utilization = o.utilization;
+  s.kv_cache_dtype = o.kv_cache_dtype;
+  s.max_num_seqs = o.max_num_seqs;
+  s.max_num_batched_tokens = o.max_num_batched_tokens;
+  s.enforce_eager = o.enforce_eager;
+  const bytes gpu = o.gpu_memory.empty() ? bytes{} : parse_bytes(o.gpu_memory);
+  const vllm_estimate e = estimate_vllm(m, s, gpu);
+  const bool fits = e.parallel.valid && (gpu.count() == 0 || e.fits());
+  if (json) {
+    nlohmann::ordered_json j = e;
+    j["backend"] = "vllm";
+    j["fits"] = fits;
+    io.out << j.dump(2) << '\n';
+  } else {
+    io.out << fmt::format(
+        "{} on vLLM: tp={} pp={}{}, max_model_len {}, gpu_memory_utilization {:.2f}\n", m.name,
+        s.tp, s.pp, s.ep ? " ep" : "", e.max_model_len, s.gpu_memory_utilization);
+    for (const auto& r : e.parallel.reasons)
+      io.out << fmt::format("invalid: {}: {}\n", r.rule, r.message);
+    table t({"STAGE", "LAYERS", "WEIGHTS", "ACTIVATION", "OVERHEAD", "KV/SEQ", "REQUIRED", "BUDGET",
+             "KV TOKENS"});
+    for (const auto& r : e.stages) {
+      t.add({std::to_string(r.stage),
+             fmt::format("{}-{}", r.first_layer, r.first_layer + r.layers - 1),
+             fmt::format("{}", r.weights), fmt::format("{}", r.activation),
+             fmt::format("{}", r.non_torch + r.cuda_graphs), fmt::format("{}", r.kv_needed),
+             fmt::format("{}", r.required), r.budget.count() ? fmt::format("{}", r.budget) : "-",
+             r.budget.count() ? std::to_string(r.kv_tokens) : "-"});
+    }
+    t.print(io.out, {2, 3, 4, 5, 6, 7, 8});
+    io.out << fmt::format("per GPU (each of tp={} in a stage): smallest GPU that fits: {}\n", s.tp,
+                          e.min_gpu_memory);
+    if (gpu.count() != 0 && !e.fits()) io.out << "does not fit\n";
+  }
+  return fits ? exit_ok : exit_no_fit;
+}
+
+}  // namespace shardfit::cli
