@@ -222,3 +222,104 @@ TEST(CliParallel, VllmEstimate) {
 }
 
 }  // namespace
+
+namespace {
+
+const std::string kExamples = SHARDFIT_EXAMPLES_DATA;
+
+TEST(CliPlan, PlansTheExampleModelOnTheExampleLab) {
+  const auto r = run_cli({"plan", kExamples + "/models/Llama-3.1-70B-Instruct", "--cluster",
+                          kExamples + "/clusters/lab.json"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("planned (one_worker)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("llama-server: --gpu-layers 81 --tensor-split 47,34"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("(--explain lists them)"), std::string::npos);
+}
+
+TEST(CliPlan, JsonHasTheDocumentedShape) {
+  const auto r = run_cli({"plan", kExamples + "/models/Llama-3.1-70B-Instruct", "--cluster",
+                          kExamples + "/clusters/lab.json", "--backend", "vllm", "--json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["status"], "planned");
+  EXPECT_EQ(j["backend"], "vllm");
+  EXPECT_EQ(j["model"]["name"], "Llama-3.1-70B-Instruct");
+  EXPECT_EQ(j["model"]["layers"], 80);
+  const auto& p = j["placement"];
+  EXPECT_EQ(p["tensor_parallel"], 4);
+  EXPECT_EQ(p["pipeline_parallel"], 1);
+  EXPECT_EQ(p["offloaded_layers"], 80);
+  EXPECT_EQ(p["total_layers"], 80);
+  EXPECT_EQ(p["gpu_memory_utilization"], 0.73);
+  ASSERT_EQ(p["workers"].size(), 1U);
+  EXPECT_EQ(p["workers"][0]["name"], "lab-a100");
+  EXPECT_EQ(p["workers"][0]["role"], "main");
+  ASSERT_EQ(p["workers"][0]["gpus"].size(), 4U);
+  for (const auto& g : p["workers"][0]["gpus"]) {
+    EXPECT_EQ(g["layers"], 80);
+    EXPECT_LE(g["vram_bytes"].get<std::uint64_t>(), g["allocatable_bytes"].get<std::uint64_t>());
+  }
+  EXPECT_TRUE(p["score"].is_number());
+  EXPECT_TRUE(p["score_breakdown"].contains("binpack"));
+  EXPECT_TRUE(j["alternatives"].is_array());
+  ASSERT_TRUE(j["rejected"].is_array());
+  bool tp3 = false;
+  for (const auto& x : j["rejected"]) {
+    EXPECT_TRUE(x.contains("candidate") && x.contains("rule") && x.contains("reason"));
+    tp3 = tp3 || (x["candidate"] == "tp 3" && x["rule"] == "tp.attention_heads");
+  }
+  EXPECT_TRUE(tp3);
+  EXPECT_EQ(j["messages"][0],
+            "--gpu-memory-utilization lowered from 0.90 to 0.73 to fit the GPUs' free memory");
+}
+
+TEST(CliPlan, NoFitExitsOneWithTheMessage) {
+  const auto r = run_cli({"plan", kExamples + "/models/DeepSeek-R1-BF16", "--cluster",
+                          kExamples + "/clusters/lab.json", "--no-cpu-offload", "--explain"});
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_NE(r.out.find("no fit"), std::string::npos);
+  EXPECT_NE(r.out.find("the model needs 1249.13 GiB VRAM and 1.75 GiB RAM; the largest worker "
+                       "provides 294.00 GiB VRAM"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("layer.min"), std::string::npos);  // --explain lists the 4090s' rule
+}
+
+TEST(CliPlan, ManualGpusAndWishedDegrees) {
+  auto r = run_cli({"plan", kExamples + "/models/Llama-3.1-8B-Instruct", "--cluster",
+                    kExamples + "/clusters/box-8x24.json", "--backend", "vllm", "--tp", "3",
+                    "--ctx", "8192"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.out.find("nearest valid: tp 1 x pp 3, tp 2, tp 4"), std::string::npos) << r.out;
+  r = run_cli({"plan", kExamples + "/models/Llama-3.1-8B-Instruct", "--cluster",
+               kExamples + "/clusters/box-8x24.json", "--gpus", "box8:3,box8:5", "--json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["placement"]["workers"][0]["gpus"].size(), 2U);
+  EXPECT_EQ(j["placement"]["workers"][0]["gpus"][0]["index"], 3);
+  EXPECT_EQ(j["placement"]["workers"][0]["gpus"][1]["index"], 5);
+}
+
+TEST(CliPlan, InputErrorsExitTwo) {
+  auto r = run_cli({"plan", kExamples + "/models/Llama-3.1-8B-Instruct"});
+  EXPECT_EQ(r.code, 2);  // --cluster is required
+  r = run_cli(
+      {"plan", kExamples + "/models/Llama-3.1-8B-Instruct", "--cluster", "/nonexistent.json"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("/nonexistent.json"), std::string::npos) << r.err;
+  r = run_cli({"plan", kExamples + "/models/Llama-3.1-8B-Instruct", "--cluster",
+               kExamples + "/clusters/lab.json", "--gpus", "lab-a100:9"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("worker 'lab-a100' has no GPU 9"), std::string::npos) << r.err;
+  r = run_cli({"plan", kExamples + "/models/Llama-3.1-8B-Instruct", "--cluster",
+               kExamples + "/clusters/lab.json", "--tp", "2"});
+  EXPECT_EQ(r.code, 2);  // --tp is vLLM's
+  shardfit::test::temp_dir d;
+  d.write("bad.json", R"({"workers": [{"name": "w", "gpus": [{"vram": "lots"}]}]})");
+  r = run_cli({"plan", kExamples + "/models/Llama-3.1-8B-Instruct", "--cluster", d / "bad.json"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("worker 'w' gpu 0 key 'vram'"), std::string::npos) << r.err;
+}
+
+}  // namespace

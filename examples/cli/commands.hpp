@@ -30,6 +30,7 @@ struct command {
 command add_inspect(CLI::App& app, streams& io);
 command add_estimate(CLI::App& app, streams& io);
 command add_check_parallel(CLI::App& app, streams& io);
+command add_plan(CLI::App& app, streams& io);
 
 // The vLLM half of `estimate --backend vllm`.
 struct vllm_cli_options {

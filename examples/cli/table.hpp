@@ -36,6 +36,7 @@ class table {
         if (!r && !last) line.append(pad, ' ');
         if (!last) line += "  ";
       }
+      line.erase(line.find_last_not_of(' ') + 1);
       out << line << '\n';
     }
   }

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace shardfit {
@@ -38,6 +39,52 @@ template <class F>
 concept byte_readable_filesystem = filesystem_policy<F> &&
     requires(const F& fs, const std::string& path) {
   { fs.open(path) } -> std::same_as<byte_source>;
+};
+
+/// @brief Where the planner learns the cluster. Default model: `cluster_json_inventory` (a
+/// cluster JSON file, read on every snapshot); also `static_inventory` (a cluster an embedder
+/// built in memory) and the adapters of nvidia-smi, rocm-smi and Kubernetes output.
+///
+/// - `inv.snapshot()`: the cluster as it is now (a `cluster`, or a reference to one); throws
+///   `shardfit::error` when it cannot be read.
+template <class I>
+concept inventory_source = requires(const I& inv) {
+  { inv.snapshot() } -> std::convertible_to<const cluster&>;
+};
+
+/// @brief How the planner sizes memory. Default model: `default_estimator`.
+///
+/// - `e.llama(model, settings)`: a `llama_estimator` for the model under llama.cpp settings
+///   (a calibrating estimator adjusts the settings' overheads or the model before building it).
+/// - `e.vllm(model, settings)`: vLLM's per-stage requirement for the settings' TP and PP
+///   (`budget` and `fits` are left for the planner, which knows each GPU).
+template <class E>
+concept memory_estimator = requires(const E& e, const model_profile& m, const llama_settings& ls,
+                                    const vllm_settings& vs) {
+  { e.llama(m, ls) } -> std::same_as<llama_estimator>;
+  { e.vllm(m, vs) } -> std::same_as<vllm_estimate>;
+};
+
+/// @brief One criterion of a weighted score. Models: `binpack_term`, `spread_term`,
+/// `fewest_workers_term`, `fewest_gpus_term`, `main_layers_term`, `locality_term`,
+/// `offload_term` (scoring.hpp).
+///
+/// - `T::name`: a stable name for the breakdown ("binpack").
+/// - `t(placement, context)`: a value in [0, 100], higher is better.
+template <class T>
+concept score_term = requires(const T& t, const placement& p, const plan_context& ctx) {
+  { T::name } -> std::convertible_to<std::string_view>;
+  { t(p, ctx) } -> std::convertible_to<double>;
+};
+
+/// @brief Ranks candidate placements. Default model: `default_scorer` (the terms above with
+/// integer weights chosen by the policy, binpack or spread).
+///
+/// - `s.score(placement, context)`: a `score_card`, its total in [0, 100] (higher ranks first;
+///   the planner breaks ties by fewer workers, fewer GPUs, then inventory order).
+template <class S>
+concept candidate_scorer = requires(const S& s, const placement& p, const plan_context& ctx) {
+  { s.score(p, ctx) } -> std::same_as<score_card>;
 };
 
 }  // namespace shardfit

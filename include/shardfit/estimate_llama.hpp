@@ -140,8 +140,20 @@ class llama_estimator {
     prepare();
   }
 
-  /// @brief Per-device bytes for `devices` (empty: CPU only).
-  [[nodiscard]] llama_estimate estimate(std::span<const llama_device> devices) const;
+  /// @brief What is offloaded and how it is split: `--gpu-layers` (negative: all) and
+  /// `--tensor-split` (empty: by free memory).
+  struct offload {
+    std::int32_t n_gpu_layers = -1;
+    std::span<const double> tensor_split;
+  };
+
+  /// @brief Per-device bytes for `devices` (empty: CPU only), offloading as the settings say.
+  [[nodiscard]] llama_estimate estimate(std::span<const llama_device> devices) const {
+    return estimate(devices, {s_.n_gpu_layers, s_.tensor_split});
+  }
+  /// @brief Per-device bytes for `devices` with another offload and split than the settings'
+  /// (what a planner calls per candidate; everything else is shared).
+  [[nodiscard]] llama_estimate estimate(std::span<const llama_device> devices, offload o) const;
 
   /// @brief The layer ranges llama.cpp gives each device: `first[i]`, `count[i]` for device i,
   /// the rest stay on the host; and whether the output layer is on a device (which one).
@@ -150,7 +162,35 @@ class llama_estimator {
     std::vector<std::uint32_t> count;
     int output_device = -1;  ///< -1: the host
   };
-  [[nodiscard]] assignment assign(std::span<const llama_device> devices) const;
+  [[nodiscard]] assignment assign(std::span<const llama_device> devices) const {
+    return assign(devices, {s_.n_gpu_layers, s_.tensor_split});
+  }
+  [[nodiscard]] assignment assign(std::span<const llama_device> devices, offload o) const;
+
+  /// @brief Weights and cache of the repeating layers [first, first + count) (prefix sums).
+  [[nodiscard]] bytes layers_cost(std::uint32_t first, std::uint32_t count) const {
+    return bytes{weights_of(first, count) + kv_of(first, count)};
+  }
+  /// @brief Weights the output layer puts on the device holding it (the embeddings again when
+  /// the head is tied to them).
+  [[nodiscard]] bytes output_weights() const { return bytes{output_weights_}; }
+  /// @brief Fixed overhead of a device of kind `k` (the settings' gpu or rpc overhead).
+  [[nodiscard]] bytes device_overhead(device_kind k) const {
+    return k == device_kind::rpc ? s_.rpc_overhead : s_.gpu_overhead;
+  }
+  /// @brief What op offload adds to the first device's compute buffer when the host keeps its
+  /// first `host_layers` layers (and the output when `output_on_host`).
+  [[nodiscard]] bytes op_offload_extra(std::uint32_t host_layers, bool output_on_host) const {
+    if (!s_.op_offload || shape_.n_tokens < 32) return bytes{};
+    std::uint64_t m = host_layers == 0 ? 0 : max_tensor_prefix_[host_layers - 1];
+    if (output_on_host) m = std::max(m, output_weights_);
+    return bytes{m};
+  }
+  /// @brief The host's compute buffer when it keeps `host_layers` layers (and the output).
+  [[nodiscard]] bytes host_compute(std::uint32_t host_layers, bool output_on_host) const {
+    if (host_layers != 0) return bytes{output_on_host ? compute_.all : compute_.input_layers};
+    return bytes{output_on_host ? compute_.input_output : compute_.input_only};
+  }
 
   /// @brief Weights of repeating layer `il`.
   [[nodiscard]] bytes layer_weights(std::uint32_t il) const { return m_.layers[il].weights; }
@@ -202,6 +242,7 @@ class llama_estimator {
   std::vector<std::uint64_t> w_prefix_;
   std::vector<std::uint64_t> kv_prefix_;
   std::vector<std::uint64_t> max_tensor_;  // per layer: its largest matrix (op offload copies)
+  std::vector<std::uint64_t> max_tensor_prefix_;  // running maximum of max_tensor_
   std::uint64_t max_layer_cost_ = 0;
   std::uint64_t output_buffer_ = 0;
   std::uint64_t output_weights_ = 0;  // on the output device (the embeddings again if tied)
@@ -302,6 +343,10 @@ inline void llama_estimator::prepare() {
     const std::uint64_t dense = l.weights.count() - l.expert_weights.count();
     max_tensor_[il] = l.expert_weights.count() != 0 ? l.expert_weights.count() / 3 : dense / 3;
   }
+  max_tensor_prefix_.assign(m_.n_layer, 0);
+  for (std::uint32_t il = 0; il < m_.n_layer; ++il) {
+    max_tensor_prefix_[il] = std::max(il == 0 ? 0 : max_tensor_prefix_[il - 1], max_tensor_[il]);
+  }
 
   output_buffer_ =
       (static_cast<std::uint64_t>(m_.n_vocab) + (s_.embeddings ? m_.n_embd : 0)) * 4 * n_seq_;
@@ -327,23 +372,22 @@ inline void llama_estimator::prepare() {
   compute_.output_only = sim(false, 0, true);
 }
 
-inline llama_estimator::assignment llama_estimator::assign(
-    std::span<const llama_device> devices) const {
+inline llama_estimator::assignment llama_estimator::assign(std::span<const llama_device> devices,
+                                                           offload o) const {
   assignment a;
   const std::size_t n = devices.size();
   a.first.assign(n, 0);
   a.count.assign(n, 0);
-  if (n == 0 || s_.n_gpu_layers == 0) return a;
+  if (n == 0 || o.n_gpu_layers == 0) return a;
   const std::int64_t L = m_.n_layer;
-  const std::int64_t ngl = s_.n_gpu_layers < 0 ? L + 1 : s_.n_gpu_layers;
+  const std::int64_t ngl = o.n_gpu_layers < 0 ? L + 1 : o.n_gpu_layers;
   // split mode none: only the main GPU takes layers.
   std::vector<double> splits(n, 0.0);
   if (s_.split == split_mode::none) {
     splits[std::min<std::size_t>(s_.main_gpu, n - 1)] = 1.0;
-  } else if (!s_.tensor_split.empty() && std::any_of(s_.tensor_split.begin(), s_.tensor_split.end(),
-                                                     [](double x) { return x != 0.0; })) {
-    for (std::size_t i = 0; i < n && i < s_.tensor_split.size(); ++i)
-      splits[i] = s_.tensor_split[i];
+  } else if (std::any_of(o.tensor_split.begin(), o.tensor_split.end(),
+                         [](double x) { return x != 0.0; })) {
+    for (std::size_t i = 0; i < n && i < o.tensor_split.size(); ++i) splits[i] = o.tensor_split[i];
   } else {
     for (std::size_t i = 0; i < n; ++i) splits[i] = static_cast<double>(devices[i].free.count());
   }
@@ -378,7 +422,8 @@ inline llama_estimator::assignment llama_estimator::assign(
   return a;
 }
 
-inline llama_estimate llama_estimator::estimate(std::span<const llama_device> devices) const {
+inline llama_estimate llama_estimator::estimate(std::span<const llama_device> devices,
+                                                offload o) const {
   llama_estimate e;
   e.total_layers = m_.n_layer;
   e.n_ctx = n_ctx_;
@@ -386,7 +431,7 @@ inline llama_estimate llama_estimator::estimate(std::span<const llama_device> de
   e.n_ubatch = static_cast<std::uint32_t>(shape_.n_tokens);
   e.n_seq = n_seq_;
   e.flash_attn = shape_.flash_attn;
-  const assignment a = assign(devices);
+  const assignment a = assign(devices, o);
   e.devices.resize(devices.size() + 1);
 
   std::uint32_t on_devices = 0;
@@ -406,20 +451,12 @@ inline llama_estimate llama_estimator::estimate(std::span<const llama_device> de
                        (host.output_layer ? m_.output.count() : 0)};
   host.kv = bytes{kv_of(0, host.layers)};
   host.output = bytes{output_buffer_};
-  if (host.layers != 0) {
-    host.compute = bytes{host.output_layer ? compute_.all : compute_.input_layers};
-  } else {
-    host.compute = bytes{host.output_layer ? compute_.input_output : compute_.input_only};
-  }
+  host.compute = host_compute(host.layers, host.output_layer);
 
   const bool row_split = s_.split == split_mode::row && !devices.empty();
-  std::uint64_t op_offload_copy = 0;  // largest host matmul weight copied to the first GPU
-  if (s_.op_offload && !devices.empty() && shape_.n_tokens >= 32) {
-    for (std::uint32_t il = 0; il < host.layers; ++il) {
-      op_offload_copy = std::max(op_offload_copy, max_tensor_[il]);
-    }
-    if (host.output_layer) op_offload_copy = std::max(op_offload_copy, output_weights_);
-  }
+  // The largest host matmul weight, copied to the first GPU to run there.
+  const std::uint64_t op_offload_copy =
+      devices.empty() ? 0 : op_offload_extra(host.layers, host.output_layer).count();
 
   for (std::size_t i = 0; i < devices.size(); ++i) {
     const llama_device& dev = devices[i];
@@ -453,8 +490,8 @@ inline llama_estimate llama_estimator::estimate(std::span<const llama_device> de
     std::vector<double> share(devices.size(), 0.0);
     double sum = 0;
     for (std::size_t i = 0; i < devices.size(); ++i) {
-      share[i] = i < s_.tensor_split.size() && s_.tensor_split[i] != 0.0
-                     ? s_.tensor_split[i]
+      share[i] = i < o.tensor_split.size() && o.tensor_split[i] != 0.0
+                     ? o.tensor_split[i]
                      : static_cast<double>(devices[i].free.count());
       sum += share[i];
     }

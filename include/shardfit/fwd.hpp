@@ -17,4 +17,15 @@ struct dir_entry;
 class posix_filesystem;
 class listing_filesystem;
 
+struct model_profile;
+struct llama_settings;
+class llama_estimator;
+struct vllm_settings;
+struct vllm_estimate;
+
+struct cluster;
+struct placement;
+struct plan_context;
+struct score_card;
+
 }  // namespace shardfit

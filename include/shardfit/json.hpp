@@ -12,11 +12,13 @@
 #include <shardfit/estimate_vllm.hpp>
 #include <shardfit/model.hpp>
 #include <shardfit/parallelism.hpp>
+#include <shardfit/placement.hpp>
 #include <shardfit/shard_set.hpp>
 #include <shardfit/units.hpp>
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <string>
 
 namespace shardfit {
@@ -225,15 +227,17 @@ void from_json(const BasicJsonType& j, layer_profile& l) {
 }
 
 // The scalar fields of a model profile, in output order, for both directions.
-#define SHARDFIT_MODEL_PROFILE_FIELDS(X)                                                          \
-  X(name)                                                                                         \
-  X(architecture)                                                                                 \
-  X(source)                                                                                       \
-  X(quantization) X(n_layer) X(n_embd) X(n_head) X(n_head_kv) X(head_dim_k) X(head_dim_v) X(n_ff) \
-      X(n_vocab) X(n_ctx_train) X(n_expert) X(n_expert_used) X(n_expert_shared) X(n_ff_expert)    \
-          X(n_layer_dense_lead) X(kv_lora_rank) X(q_lora_rank) X(rope_dim) X(sliding_window)      \
-              X(vision_heads) X(quant) X(tied_embeddings) X(layers) X(token_embd) X(output)       \
-                  X(other) X(parameters) X(files) X(file_bytes) X(notes)
+#define SHARDFIT_MODEL_PROFILE_FIELDS(X)                                                           \
+  X(name)                                                                                          \
+  X(architecture)                                                                                  \
+  X(source)                                                                                        \
+  X(quantization)                                                                                  \
+  X(n_layer)                                                                                       \
+  X(n_embd) X(n_head) X(n_head_kv) X(head_dim_k) X(head_dim_v) X(n_ff) X(n_vocab) X(n_ctx_train)   \
+      X(n_expert) X(n_expert_used) X(n_expert_shared) X(n_ff_expert) X(n_layer_dense_lead)         \
+          X(kv_lora_rank) X(q_lora_rank) X(rope_dim) X(sliding_window) X(vision_heads) X(quant)    \
+              X(tied_embeddings) X(layers) X(token_embd) X(output) X(other) X(parameters) X(files) \
+                  X(file_bytes) X(notes)
 
 /// @brief Writes every field of a profile (plus the derived total "weights"), so a profile can
 /// be cached or shipped and read back with `from_json`.
@@ -339,6 +343,104 @@ void to_json(BasicJsonType& j, const vllm_estimate& e) {
   j["stages"] = e.stages;
   j["min_gpu_memory_bytes"] = e.min_gpu_memory;
   j["fits"] = e.fits();
+}
+
+namespace detail {
+
+// Scores print with two decimals' precision, so plans compare byte for byte across platforms.
+inline double round2(double v) {
+  return std::round(v * 100.0) / 100.0;
+}
+
+}  // namespace detail
+
+/// @brief Writes `{"index", "name", "layers", "vram_bytes", "allocatable_bytes", ...}`.
+template <class BasicJsonType>
+void to_json(BasicJsonType& j, const placed_gpu& g) {
+  j = BasicJsonType::object();
+  j["index"] = g.index;
+  j["name"] = g.name;
+  j["layers"] = g.layers;
+  j["repeating_layers"] = g.repeating_layers;
+  j["output_layer"] = g.output_layer;
+  j["vram_bytes"] = g.vram;
+  j["allocatable_bytes"] = g.allocatable;
+  j["total_bytes"] = g.total;
+}
+
+/// @brief Writes `{"name", "role", "gpus", "ram_bytes", "cpu_layers", ...}`.
+template <class BasicJsonType>
+void to_json(BasicJsonType& j, const placed_worker& w) {
+  j = BasicJsonType::object();
+  j["name"] = w.name;
+  j["role"] = std::string(to_string(w.role));
+  j["stage"] = w.stage;
+  j["gpus"] = w.gpus;
+  j["cpu_layers"] = w.cpu_layers;
+  j["ram_bytes"] = w.ram;
+  j["ram_allocatable_bytes"] = w.ram_allocatable;
+}
+
+/// @brief Writes the placement with `score` and `score_breakdown` (`{term: {weight, value}}`).
+template <class BasicJsonType>
+void to_json(BasicJsonType& j, const placement& p) {
+  j = BasicJsonType::object();
+  j["stage"] = std::string(to_string(p.stage));
+  j["workers"] = p.workers;
+  j["offloaded_layers"] = p.offloaded_layers;
+  j["total_layers"] = p.total_layers;
+  j["tensor_parallel"] = p.tensor_parallel;
+  j["pipeline_parallel"] = p.pipeline_parallel;
+  if (p.engine == backend::llama_cpp) {
+    j["tensor_split"] = p.tensor_split;
+  } else {
+    j["gpu_memory_utilization"] = detail::round2(p.gpu_memory_utilization);
+    j["kv_tokens"] = p.kv_tokens;
+  }
+  j["score"] = detail::round2(p.score.total);
+  auto breakdown = BasicJsonType::object();
+  for (const auto& part : p.score.parts) {
+    auto e = BasicJsonType::object();
+    e["weight"] = part.weight;
+    e["value"] = detail::round2(part.value);
+    breakdown[std::string(part.name)] = std::move(e);
+  }
+  j["score_breakdown"] = std::move(breakdown);
+}
+
+/// @brief Writes `{"candidate", "rule", "reason", "count"}`.
+template <class BasicJsonType>
+void to_json(BasicJsonType& j, const rejection& r) {
+  j = BasicJsonType::object();
+  j["candidate"] = r.candidate;
+  j["rule"] = r.rule;
+  j["reason"] = r.reason;
+  j["count"] = r.count;
+}
+
+/// @brief Writes `{"status", "backend", "model", "placement" (null when no fit), "alternatives",
+/// "rejected", "messages", "stages_tried", "candidates"}`.
+template <class BasicJsonType>
+void to_json(BasicJsonType& j, const plan_result& r) {
+  j = BasicJsonType::object();
+  j["status"] = std::string(to_string(r.status));
+  j["backend"] = std::string(to_string(r.engine));
+  auto model = BasicJsonType::object();
+  model["name"] = r.model;
+  model["total_layers"] = r.total_layers;
+  j["model"] = std::move(model);
+  if (r.chosen) {
+    j["placement"] = *r.chosen;
+  } else {
+    j["placement"] = nullptr;
+  }
+  j["alternatives"] = r.alternatives;
+  j["rejected"] = r.rejected;
+  j["messages"] = r.messages;
+  auto stages = BasicJsonType::array();
+  for (const auto s : r.stages) stages.push_back(std::string(to_string(s)));
+  j["stages_tried"] = std::move(stages);
+  j["candidates"] = r.candidates;
 }
 
 }  // namespace shardfit

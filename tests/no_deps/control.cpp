@@ -1,4 +1,6 @@
 // Must fail to compile: proves the poison headers in no_deps/poison shadow the real ones.
 #include <shardfit/json.hpp>
 
-int shardfit_no_deps_control_anchor() { return 0; }
+int shardfit_no_deps_control_anchor() {
+  return 0;
+}

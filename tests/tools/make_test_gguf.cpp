@@ -4,7 +4,10 @@
 //
 // Usage: make_test_gguf OUT.gguf [--arch llama|qwen2|qwen3|gemma3] [--layers N] [--embd N]
 //        [--heads N] [--kv-heads N] [--ff N] [--vocab N] [--type f32|f16|q8_0|q4_0]
-//        [--ctx-train N] [--experts N --experts-used K] [--swa W] [--tied]
+//        [--ctx-train N] [--experts N --experts-used K] [--swa W] [--tied] [--split N]
+//
+// With --split N, OUT is the prefix of N shards (OUT-00001-of-0000N.gguf, ...), as
+// llama-gguf-split writes them.
 #include "../support/model_files.hpp"
 
 #include <cstdio>
@@ -19,6 +22,7 @@ int main(int argc, char** argv) {
   shardfit::test::test_model m;
   m.tokenizer = true;
   std::string out;
+  std::uint32_t split = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -53,12 +57,20 @@ int main(int argc, char** argv) {
       m.sliding_window = num();
     else if (a == "--tied")
       m.tied = true;
+    else if (a == "--split")
+      split = num();
     else if (a == "--type") {
       const std::string t = next();
       m.type = t == "f32" ? 0 : t == "f16" ? 1 : t == "q4_0" ? 2 : t == "q8_0" ? 8 : 1;
     } else {
       out = a;
     }
+  }
+  if (split > 1) {
+    for (const auto& p : shardfit::test::write_tiny_llama_split(out, m, split)) {
+      std::printf("%s\n", p.c_str());
+    }
+    return 0;
   }
   shardfit::test::write_tiny_llama(out, m);
   std::printf("%s\n", out.c_str());

@@ -16,6 +16,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -314,6 +315,18 @@ inline model_profile config_profile(const hf_config& c, const weight_index* inde
 }
 
 // The profile of one discovered set (config.json is looked for in the set's directory).
+// The last component of a directory path ("models/Llama-3.1-8B/" → "Llama-3.1-8B"); nothing
+// for "", "." or "/".
+inline std::optional<std::string> directory_name(const std::string& dir) {
+  const auto end = dir.find_last_not_of('/');
+  if (end == std::string::npos) return std::nullopt;
+  const auto slash = dir.find_last_of('/', end);
+  const std::size_t start = slash == std::string::npos ? 0 : slash + 1;
+  std::string name = dir.substr(start, end - start + 1);
+  if (name.empty() || name == "." || name == "..") return std::nullopt;
+  return name;
+}
+
 template <class Fs>
 model_profile set_profile(const shard_set& set, const load_options& options, const Fs& fs) {
   if (set.format == model_format::gguf) {
@@ -343,7 +356,11 @@ model_profile set_profile(const shard_set& set, const load_options& options, con
     }
     m = config_profile(config, index ? &*index : nullptr);
   }
+  // Hugging Face names every repository's files "model"; the directory names the model.
   m.name = set.name;
+  if (set.name == "model" || set.name == "pytorch_model" || set.name == "consolidated") {
+    if (auto dir = directory_name(set.directory)) m.name = std::move(*dir);
+  }
   for (const auto& f : set.files) m.files.push_back(f.path);
   if (!set.index_path.empty()) m.files.push_back(set.index_path);
   m.files.push_back(config_path);
@@ -378,7 +395,7 @@ model_profile load_model_impl(const std::string& path, const load_options& optio
     throw error(errc::not_found, path, "no model files, index or config.json");
   }
   model_profile m = config_profile(read_hf_config(config_path, fs), nullptr);
-  m.name = path;
+  m.name = directory_name(dir).value_or(path);
   m.files.push_back(config_path);
   m.notes.push_back("no weight files or index: sizes derived from config.json alone");
   return m;

@@ -1,0 +1,250 @@
+// shardfit plan PATH --cluster FILE: where the model runs on a cluster, and how.
+
+#include "commands.hpp"
+#include "table.hpp"
+
+#include <shardfit/format.hpp>
+#include <shardfit/inventory.hpp>
+#include <shardfit/json.hpp>
+#include <shardfit/model.hpp>
+#include <shardfit/planner.hpp>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace shardfit::cli {
+namespace {
+
+struct plan_options {
+  std::string path;
+  std::string set_name;
+  std::string cluster;
+  std::string backend = "llama.cpp";
+  std::optional<std::uint64_t> ctx;
+  std::string policy = "binpack";
+  bool no_cpu_offload = false;
+  bool no_distributed = false;
+  std::string gpus;
+  std::optional<std::uint32_t> tp;
+  std::optional<std::uint32_t> pp;
+  std::optional<std::uint32_t> gpu_layers;
+  std::uint32_t max_rpc = llama_max_plan_devices;
+  std::uint32_t parallel = 1;
+  std::uint32_t ubatch = 512;
+  std::string flash_attn = "auto";
+  std::string cache_type_k = "f16";
+  std::string cache_type_v = "f16";
+  double utilization = 0.9;
+  std::string kv_cache_dtype = "auto";
+  bool ep = false;
+  bool enforce_eager = false;
+  bool all_stages = false;
+  std::size_t alternatives = 5;
+  bool explain = false;
+  bool json = false;
+};
+
+std::string gpu_text(const placed_gpu& g) {
+  return fmt::format("{}{}", g.index, g.name.empty() ? "" : " (" + g.name + ")");
+}
+
+// "llama.cpp main: --gpu-layers 81 --tensor-split 27,27,27 --rpc a:50052" and similar.
+std::string launch_summary(const placement& p) {
+  if (p.engine == backend::vllm) {
+    return fmt::format(
+        "vllm: --tensor-parallel-size {} --pipeline-parallel-size {} "
+        "--gpu-memory-utilization {:.2f}; {} tokens of KV cache",
+        p.tensor_parallel, p.pipeline_parallel, p.gpu_memory_utilization, p.kv_tokens);
+  }
+  if (p.offloaded_layers == 0) return "llama-server: --gpu-layers 0 (CPU only)";
+  std::vector<std::string> split;
+  for (const auto v : p.tensor_split) split.push_back(fmt::format("{}", v));
+  std::vector<std::string> rpc;
+  for (const auto& w : p.workers) {
+    if (w.role == worker_role::rpc) rpc.push_back(w.name);
+  }
+  return fmt::format(
+      "llama-server: --gpu-layers {}{}{}", p.offloaded_layers,
+      split.size() > 1 ? " --tensor-split " + fmt::format("{}", fmt::join(split, ","))
+                       : std::string(),
+      rpc.empty()
+          ? std::string()
+          : " (RPC servers on " + fmt::format("{}", fmt::join(rpc, ", ")) + ", listed first)");
+}
+
+void print_placement(std::ostream& out, const placement& p) {
+  table t({"WORKER", "ROLE", "GPU", "LAYERS", "VRAM", "FREE", "RAM"});
+  for (const auto& w : p.workers) {
+    const std::string ram = w.ram.count() != 0 ? fmt::format("{}", w.ram) : std::string("-");
+    if (w.gpus.empty()) {
+      t.add({w.name, std::string(to_string(w.role)), "-", fmt::format("{} (CPU)", w.cpu_layers),
+             "-", "-", ram});
+    }
+    for (std::size_t i = 0; i < w.gpus.size(); ++i) {
+      const auto& g = w.gpus[i];
+      t.add({i == 0 ? w.name : "", i == 0 ? std::string(to_string(w.role)) : "", gpu_text(g),
+             fmt::format("{}", g.layers), fmt::format("{}", g.vram),
+             fmt::format("{}", g.allocatable), i == 0 ? ram : ""});
+    }
+    if (!w.gpus.empty() && w.cpu_layers != 0) {
+      t.add({"", "", "CPU", fmt::format("{}", w.cpu_layers), "-", "-", ""});
+    }
+  }
+  t.print(out, {3, 4, 5, 6});
+}
+
+std::string breakdown(const placement& p) {
+  std::vector<std::string> parts;
+  for (const auto& part : p.score.parts) {
+    parts.push_back(fmt::format("{} {:.2f} x{}", part.name, part.value, part.weight));
+  }
+  return fmt::format("{}", fmt::join(parts, ", "));
+}
+
+std::string one_line(const placement& p) {
+  std::vector<std::string> ws;
+  for (const auto& w : p.workers) {
+    std::vector<std::string> g;
+    for (const auto& x : w.gpus) g.push_back(fmt::format("{}:{}", x.index, x.layers));
+    ws.push_back(fmt::format(
+        "{} {}{}", w.name, to_string(w.role),
+        g.empty() ? std::string(" CPU") : " [" + fmt::format("{}", fmt::join(g, " ")) + "]"));
+  }
+  return fmt::format("{:.2f}  {}  {}", p.score.total, to_string(p.stage), fmt::join(ws, "; "));
+}
+
+int run_plan(const plan_options& o, streams& io) {
+  plan_request rq;
+  const auto engine = parse_backend(o.backend);
+  if (!engine) throw error::invalid_argument("--backend: unknown backend '" + o.backend + "'");
+  rq.engine = *engine;
+  if (rq.engine == backend::llama_cpp && (o.tp || o.pp)) {
+    throw error::invalid_argument("--tp and --pp apply to --backend vllm; llama.cpp splits layers");
+  }
+  if (o.ctx) {
+    if (*o.ctx > 0xFFFFFFFFULL) throw error::invalid_argument("--ctx is larger than 2^32 tokens");
+    rq.llama.n_ctx = static_cast<std::uint32_t>(*o.ctx);
+    rq.vllm.max_model_len = *o.ctx;
+  }
+  rq.llama.n_parallel = o.parallel;
+  rq.llama.n_ubatch = o.ubatch;
+  rq.llama.cache_type_k = o.cache_type_k;
+  rq.llama.cache_type_v = o.cache_type_v;
+  rq.llama.flash_attn = o.flash_attn == "on"    ? flash_attn_mode::on
+                        : o.flash_attn == "off" ? flash_attn_mode::off
+                                                : flash_attn_mode::automatic;
+  rq.vllm.gpu_memory_utilization = o.utilization;
+  rq.vllm.kv_cache_dtype = o.kv_cache_dtype;
+  rq.vllm.ep = o.ep;
+  rq.vllm.enforce_eager = o.enforce_eager;
+  rq.cpu_offload = !o.no_cpu_offload;
+  rq.distributed = !o.no_distributed;
+  rq.tp = o.tp;
+  rq.pp = o.pp;
+  rq.gpu_layers = o.gpu_layers;
+  rq.max_rpc_servers = o.max_rpc;
+  rq.policy = o.policy == "spread" ? scoring_policy::spread : scoring_policy::binpack;
+  rq.all_stages = o.all_stages;
+  rq.max_alternatives = o.alternatives;
+  if (!o.gpus.empty()) rq.gpus = parse_gpu_list(o.gpus);
+
+  load_options lo;
+  lo.set_name = o.set_name;
+  lo.config_only = true;  // planning needs sizes and shapes, not tensor headers
+  const model_profile model = load_model(o.path, lo);
+  const planner p{cluster_json_inventory(o.cluster)};
+  const plan_result r = p.plan(model, rq);
+
+  if (o.json) {
+    nlohmann::ordered_json j = r;
+    j["model"] = {{"name", model.name},
+                  {"architecture", model.architecture},
+                  {"quantization", model.quantization},
+                  {"layers", model.n_layer},
+                  {"total_layers", r.total_layers},
+                  {"file_bytes", model.file_bytes},
+                  {"weights_bytes", model.weights()}};
+    io.out << j.dump(2) << '\n';
+    return r.status == plan_status::planned ? exit_ok : exit_no_fit;
+  }
+
+  io.out << fmt::format("{} ({}, {}): {} layers, {} of weights; {}, policy {}\n", model.name,
+                        model.architecture, model.quantization, model.n_layer, model.weights(),
+                        to_string(rq.engine), to_string(rq.policy));
+  if (r.chosen) {
+    const placement& c = *r.chosen;
+    io.out << fmt::format("\nplanned ({}), score {:.2f}: {}\n\n", to_string(c.stage), c.score.total,
+                          breakdown(c));
+    print_placement(io.out, c);
+    io.out << '\n' << launch_summary(c) << '\n';
+  } else {
+    io.out << "\nno fit\n";
+  }
+  for (const auto& m : r.messages) io.out << m << '\n';
+  if (!r.alternatives.empty()) {
+    io.out << "\nalternatives:\n";
+    for (std::size_t i = 0; i < r.alternatives.size(); ++i) {
+      io.out << fmt::format("  {}. {}\n", i + 2, one_line(r.alternatives[i]));
+    }
+  }
+  if (!r.rejected.empty()) {
+    if (o.explain) {
+      io.out << "\nrejected:\n";
+      table t({"CANDIDATE", "RULE", "REASON"});
+      for (const auto& x : r.rejected) t.add({x.candidate, x.rule, x.reason});
+      t.print(io.out);
+    } else {
+      io.out << fmt::format("\n{} candidate{} rejected (--explain lists them)\n", r.rejected.size(),
+                            r.rejected.size() == 1 ? "" : "s");
+    }
+  }
+  return r.status == plan_status::planned ? exit_ok : exit_no_fit;
+}
+
+}  // namespace
+
+command add_plan(CLI::App& app, streams& io) {
+  auto o = std::make_shared<plan_options>();
+  CLI::App* sub = app.add_subcommand("plan", "Where a model runs on a cluster, and how");
+  sub->add_option("path", o->path, "a model file (any shard), directory or HF model directory")
+      ->required();
+  sub->add_option("--cluster", o->cluster, "the cluster JSON file")->required();
+  sub->add_option("--set", o->set_name, "which set, when the directory holds several");
+  sub->add_option("--backend", o->backend, "llama.cpp (default) or vllm")
+      ->check(CLI::IsMember({"llama.cpp", "vllm"}));
+  sub->add_option("-c,--ctx", o->ctx,
+                  "context (llama.cpp, default 4096, 0: the model's) or max_model_len (vLLM, "
+                  "default: the model's)");
+  sub->add_option("--policy", o->policy, "binpack (default) or spread")
+      ->check(CLI::IsMember({"binpack", "spread"}));
+  sub->add_flag("--no-cpu-offload", o->no_cpu_offload, "never keep layers in RAM (llama.cpp)");
+  sub->add_flag("--no-distributed", o->no_distributed, "use one worker only");
+  sub->add_option("--gpus", o->gpus, "use exactly these GPUs, e.g. host4080:0,host4080:1");
+  sub->add_option("--tp", o->tp, "tensor parallel degree (vLLM)");
+  sub->add_option("--pp", o->pp, "pipeline parallel degree (vLLM)");
+  sub->add_option("--gpu-layers,-n", o->gpu_layers, "offload at most N layers (llama.cpp)");
+  sub->add_option("--max-rpc", o->max_rpc, "RPC servers at most (llama.cpp, default 15)");
+  sub->add_option("-p,--parallel", o->parallel, "parallel sequences (llama.cpp)");
+  sub->add_option("-u,--ubatch", o->ubatch, "physical batch size (llama.cpp)");
+  sub->add_option("--flash-attn,-f", o->flash_attn, "on, off or auto (llama.cpp)")
+      ->check(CLI::IsMember({"on", "off", "auto"}));
+  sub->add_option("--cache-type-k", o->cache_type_k, "K cache type (llama.cpp)");
+  sub->add_option("--cache-type-v", o->cache_type_v, "V cache type (llama.cpp)");
+  sub->add_option("--gpu-memory-utilization", o->utilization, "vLLM's share of each GPU (0.9)");
+  sub->add_option("--kv-cache-dtype", o->kv_cache_dtype, "vLLM's KV cache dtype (auto, fp8)");
+  sub->add_flag("--enable-expert-parallel", o->ep, "vLLM: experts spread over the TP ranks");
+  sub->add_flag("--enforce-eager", o->enforce_eager, "vLLM: no CUDA graphs");
+  sub->add_flag("--all-stages", o->all_stages, "try every stage, not only up to the first fit");
+  sub->add_option("--alternatives", o->alternatives, "ranked alternatives to show (5)");
+  sub->add_flag("--explain", o->explain, "list every rejected candidate with its rule");
+  sub->add_flag("--json", o->json, "print JSON instead of a table");
+  return {sub, [o, &io]() { return run_plan(*o, io); }};
+}
+
+}  // namespace shardfit::cli

@@ -1,0 +1,132 @@
+#pragma once
+
+// The cluster as the planner sees it: allocatable memory in whole planning units, and
+// equivalence classes of interchangeable workers. Internal to candidates.hpp.
+
+#include <shardfit/inventory.hpp>
+#include <shardfit/placement.hpp>
+#include <shardfit/units.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <unordered_map>
+#include <vector>
+
+namespace shardfit {
+
+namespace detail {
+
+inline bytes plan_floor(bytes b) {
+  return bytes{b.count() / plan_granularity * plan_granularity};
+}
+
+// One GPU as the planner sees it.
+struct gpu_view {
+  std::uint32_t slot = 0;
+  std::uint32_t index = 0;
+  bytes total;
+  bytes allocatable;  // exact, after use, reservations and claims
+  bytes free;  // allocatable, rounded down to plan_granularity (UMA: at most the worker's RAM)
+};
+
+// One worker as the planner sees it.
+struct worker_view {
+  std::uint32_t worker = 0;
+  bytes ram_allocatable;  // exact
+  bytes ram;              // allocatable, rounded down
+  bool uma = false;
+  bool local = false;          // holds the model (own disk or a shared volume it mounts)
+  std::vector<gpu_view> gpus;  // by device index
+  std::uint32_t cls = 0;       // equivalence class
+  std::uint32_t class_size = 1;
+  bool representative = true;  // first of its class in inventory order
+};
+
+// The cluster reduced to what planning needs, with equivalence classes.
+struct cluster_view {
+  std::vector<worker_view> workers;
+
+  cluster_view(const cluster& c, std::string_view model, bytes model_bytes) {
+    std::unordered_map<std::string, std::uint32_t> classes;
+    classes.reserve(c.workers.size());
+    std::vector<std::uint32_t> sizes;
+    workers.reserve(c.workers.size());
+    const auto alloc = c.allocatable();
+    for (std::size_t w = 0; w < c.workers.size(); ++w) {
+      const worker_info& wk = c.workers[w];
+      worker_view v;
+      v.worker = static_cast<std::uint32_t>(w);
+      v.ram_allocatable = alloc.ram[w];
+      v.ram = plan_floor(alloc.ram[w]);
+      v.uma = wk.uma;
+      v.local = c.holds_model(w, model, model_bytes);
+      for (std::size_t g = 0; g < wk.gpus.size(); ++g) {
+        gpu_view gv;
+        gv.slot = static_cast<std::uint32_t>(g);
+        gv.index = wk.gpus[g].index;
+        gv.total = wk.gpus[g].vram;
+        gv.allocatable = alloc.vram[w][g];
+        gv.free = plan_floor(gv.allocatable);
+        if (v.uma) gv.free = std::min(gv.free, v.ram);
+        v.gpus.push_back(gv);
+      }
+      std::sort(v.gpus.begin(), v.gpus.end(),
+                [](const gpu_view& a, const gpu_view& b) { return a.index < b.index; });
+      // The class key: what makes two workers interchangeable for planning and scoring.
+      std::vector<std::string> parts;
+      for (const auto& g : v.gpus) {
+        const auto& info = wk.gpus[g.slot];
+        parts.push_back(info.name + '\x1f' + info.vendor + '\x1f' +
+                        std::to_string(g.total.count()) + '\x1f' + std::to_string(g.free.count()));
+      }
+      std::string key = std::to_string(v.ram.count()) + (v.uma ? "u" : "d") +
+                        (v.local ? "l" : "r") + std::to_string(wk.ram.count());
+      for (const auto& p : parts) key += '\x1e' + p;
+      const auto [it, inserted] =
+          classes.emplace(std::move(key), static_cast<std::uint32_t>(sizes.size()));
+      if (inserted) sizes.push_back(0);
+      v.cls = it->second;
+      v.representative = inserted;
+      ++sizes[v.cls];
+      workers.push_back(std::move(v));
+    }
+    for (auto& v : workers) v.class_size = sizes[v.cls];
+  }
+};
+
+// "worker 'a'" or "worker 'a' (and 11 identical workers)".
+inline std::string worker_label(const cluster& c, const worker_view& v) {
+  std::string s = "worker '" + c.workers[v.worker].name + "'";
+  if (v.class_size > 1) {
+    s += " (and " + std::to_string(v.class_size - 1) + " identical worker" +
+         (v.class_size > 2 ? "s" : "") + ")";
+  }
+  return s;
+}
+
+inline std::string gpu_label(const cluster& c, const worker_view& v, const gpu_view& g) {
+  return c.workers[v.worker].name + ":" + std::to_string(g.index);
+}
+
+// Whether two sets of GPUs of one worker are alike GPU for GPU (model, size, free memory): the
+// same candidate as far as planning and scoring can tell.
+inline bool alike_gpus(const cluster& c, const worker_view& w, const std::vector<std::uint32_t>& a,
+                       const std::vector<std::uint32_t>& b) {
+  auto key = [&](const std::vector<std::uint32_t>& x) {
+    std::vector<std::tuple<std::uint64_t, std::uint64_t, std::string_view>> k;
+    for (auto g : x) {
+      k.emplace_back(w.gpus[g].free.count(), w.gpus[g].total.count(),
+                     c.workers[w.worker].gpus[w.gpus[g].slot].name);
+    }
+    std::sort(k.begin(), k.end());
+    return k;
+  };
+  return key(a) == key(b);
+}
+
+}  // namespace detail
+
+}  // namespace shardfit

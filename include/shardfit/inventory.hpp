@@ -1,0 +1,420 @@
+#pragma once
+
+/// @file
+/// @brief The cluster: workers (RAM, disk, mounts, model copies, labels) and their GPUs;
+/// reservations and the claims of instances already placed; the allocatable memory they leave.
+/// The cluster JSON reader is the default inventory source; `static_inventory` holds a cluster
+/// an embedder built itself.
+///
+/// Cluster JSON (sizes are integers in bytes or strings with units; unknown keys are ignored):
+/// @code{.json}
+/// {"reserved": {"ram": "2GiB", "vram": "1GiB"},
+///  "volumes": [{"name": "nfs-models", "shared": true, "free": "2TB",
+///               "models": [{"name": "Llama-3.1-70B-Q4_K_M", "bytes": "42.5GB"}]}],
+///  "workers": [{"name": "host4080", "address": "10.0.0.4", "ram": "64GiB", "ram_used": "8GiB",
+///               "uma": false, "labels": {"zone": "a"}, "disk_free": "500GB",
+///               "mounts": [{"path": "/mnt/models", "volume": "nfs-models", "shared": true}],
+///               "models": [{"name": "Llama-3.1-8B", "path": "/data/llama", "bytes": 16060522496}],
+///               "gpus": [{"index": 0, "name": "RTX 4080", "vendor": "nvidia",
+///                         "vram": "16GiB", "vram_used": "500MiB"}]}],
+///  "claims": [{"instance": "chat-1", "worker": "host4080", "gpu": 0, "vram": "4GiB"}]}
+/// @endcode
+
+#include <shardfit/concepts.hpp>
+#include <shardfit/detail/json_value.hpp>
+#include <shardfit/error.hpp>
+#include <shardfit/filesystem.hpp>
+#include <shardfit/units.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+namespace shardfit {
+
+/// @brief A GPU of a worker.
+struct gpu_info {
+  std::uint32_t index = 0;  ///< the device index on its worker (CUDA_VISIBLE_DEVICES order)
+  std::string name;         ///< "RTX 4080", "A100-SXM4-80GB"
+  std::string vendor;       ///< "nvidia", "amd", "apple", ...
+  bytes vram;               ///< total memory
+  bytes vram_used;          ///< in use by processes outside shardfit's claims
+};
+
+/// @brief A mount of a worker: a local path, and the volume behind it when it is shared.
+struct mount_info {
+  std::string path;
+  std::string volume;  ///< the volume's name (two workers may mount one volume at two paths)
+  bool shared = false;
+};
+
+/// @brief A copy of a model a worker (or a volume) already holds.
+struct model_copy {
+  std::string path;
+  std::string name;  ///< the model's name, as `model_profile::name` gives it
+  bytes size;        ///< total bytes (0: unknown); with the name, identifies the content
+
+  /// @brief Whether this copy is the model named `model` of `model_bytes` bytes (sizes are
+  /// compared when both are known).
+  [[nodiscard]] bool is(std::string_view model, bytes model_bytes) const noexcept {
+    return !name.empty() && name == model &&
+           (size == bytes{} || model_bytes == bytes{} || size == model_bytes);
+  }
+};
+
+/// @brief A worker (a host).
+struct worker_info {
+  std::string name;
+  std::string address;  ///< where other workers reach it (defaults to the name)
+  std::vector<std::pair<std::string, std::string>> labels;
+  bytes ram;
+  bytes ram_used;
+  bool uma = false;  ///< GPUs share the host's memory
+  bytes disk_free;
+  std::vector<mount_info> mounts;
+  std::vector<model_copy> models;
+  std::vector<gpu_info> gpus;
+
+  /// @brief A label's value, or nothing.
+  [[nodiscard]] std::optional<std::string> label(std::string_view key) const {
+    for (const auto& [k, v] : labels) {
+      if (k == key) return v;
+    }
+    return std::nullopt;
+  }
+};
+
+/// @brief A shared volume: one copy on it serves every worker that mounts it.
+struct volume_info {
+  std::string name;
+  bool shared = true;
+  bytes free;
+  std::vector<model_copy> models;  ///< copies already on the volume
+};
+
+/// @brief Memory held back on every worker (RAM) and every GPU (VRAM).
+struct reservations {
+  bytes ram;
+  bytes vram;
+};
+
+/// @brief Memory an instance already placed holds on a worker (and on one of its GPUs).
+struct claim {
+  std::string instance;
+  std::string worker;
+  std::optional<std::uint32_t> gpu;  ///< the GPU's index on the worker
+  bytes ram;
+  bytes vram;
+};
+
+/// @brief A snapshot of a cluster, and what can be allocated on it.
+struct cluster {
+  reservations reserved;
+  std::vector<worker_info> workers;
+  std::vector<claim> claims;
+  std::vector<volume_info> volumes;
+
+  /// @brief VRAM a new instance may use on GPU `g` of worker `w` (indices into the vectors).
+  [[nodiscard]] bytes allocatable_vram(std::size_t w, std::size_t g) const {
+    const worker_info& wk = workers[w];
+    const gpu_info& gpu = wk.gpus[g];
+    bytes held = gpu.vram_used + reserved.vram;
+    for (const auto& c : claims) {
+      if (c.worker == wk.name && c.gpu && *c.gpu == gpu.index) held += c.vram;
+    }
+    return saturating_sub(gpu.vram, held);
+  }
+  /// @brief RAM a new instance may use on worker `w`.
+  [[nodiscard]] bytes allocatable_ram(std::size_t w) const {
+    const worker_info& wk = workers[w];
+    bytes held = wk.ram_used + reserved.ram;
+    for (const auto& c : claims) {
+      if (c.worker == wk.name) held += c.ram;
+    }
+    return saturating_sub(wk.ram, held);
+  }
+  /// @brief Allocatable memory of every worker and GPU at once, in O(workers + GPUs + claims)
+  /// (calling `allocatable_vram` per GPU costs O(claims) each).
+  struct allocatable_memory {
+    std::vector<bytes> ram;                ///< per worker
+    std::vector<std::vector<bytes>> vram;  ///< per worker, per GPU slot
+  };
+  [[nodiscard]] allocatable_memory allocatable() const {
+    allocatable_memory a;
+    std::unordered_map<std::string_view, std::size_t> index;
+    index.reserve(workers.size());
+    std::vector<bytes> ram_held(workers.size());
+    std::vector<std::vector<bytes>> vram_held(workers.size());
+    for (std::size_t w = 0; w < workers.size(); ++w) {
+      index.emplace(workers[w].name, w);
+      ram_held[w] = workers[w].ram_used + reserved.ram;
+      for (const auto& g : workers[w].gpus) vram_held[w].push_back(g.vram_used + reserved.vram);
+    }
+    for (const auto& c : claims) {
+      const auto it = index.find(c.worker);
+      if (it == index.end()) continue;
+      const std::size_t w = it->second;
+      ram_held[w] += c.ram;
+      if (!c.gpu) continue;
+      for (std::size_t g = 0; g < workers[w].gpus.size(); ++g) {
+        if (workers[w].gpus[g].index == *c.gpu) vram_held[w][g] += c.vram;
+      }
+    }
+    a.ram.resize(workers.size());
+    a.vram.resize(workers.size());
+    for (std::size_t w = 0; w < workers.size(); ++w) {
+      a.ram[w] = saturating_sub(workers[w].ram, ram_held[w]);
+      for (std::size_t g = 0; g < workers[w].gpus.size(); ++g) {
+        a.vram[w].push_back(saturating_sub(workers[w].gpus[g].vram, vram_held[w][g]));
+      }
+    }
+    return a;
+  }
+  /// @brief Whether worker `w` can read the model without downloading it: a copy on its own
+  /// disk, or on a shared volume it mounts.
+  [[nodiscard]] bool holds_model(std::size_t w, std::string_view model, bytes model_bytes) const {
+    const worker_info& wk = workers[w];
+    for (const auto& m : wk.models) {
+      if (m.is(model, model_bytes)) return true;
+    }
+    for (const auto& mount : wk.mounts) {
+      if (mount.volume.empty()) continue;
+      for (const auto& v : volumes) {
+        if (v.name != mount.volume) continue;
+        for (const auto& m : v.models) {
+          if (m.is(model, model_bytes)) return true;
+        }
+      }
+    }
+    return false;
+  }
+  /// @brief The index of the worker named `name`, or nothing.
+  [[nodiscard]] std::optional<std::size_t> find_worker(std::string_view name) const {
+    for (std::size_t i = 0; i < workers.size(); ++i) {
+      if (workers[i].name == name) return i;
+    }
+    return std::nullopt;
+  }
+};
+
+namespace detail {
+
+// Reads typed values of one cluster JSON object; errors name the object (a worker) and the key.
+class cluster_reader {
+ public:
+  cluster_reader(const json_value& obj, std::string where, const std::string& path)
+      : obj_(obj), where_(std::move(where)), path_(path) {}
+
+  [[noreturn]] void fail(std::string_view key, const std::string& problem) const {
+    throw error::format(
+        path_, where_ + (key.empty() ? "" : " key '" + std::string(key) + "'") + ": " + problem);
+  }
+  [[nodiscard]] const json_value* get(std::string_view key) const {
+    const json_value* v = obj_.get(key);
+    return v != nullptr && !v->is_null() ? v : nullptr;
+  }
+  [[nodiscard]] std::optional<bytes> size(std::string_view key) const {
+    const json_value* v = get(key);
+    if (v == nullptr) return std::nullopt;
+    if (v->is_number()) {
+      if (!v->is_u64())
+        fail(key, "a size must be a non-negative whole number of bytes, not " + v->text());
+      return bytes{v->u64()};
+    }
+    if (!v->is_string())
+      fail(key, "a size must be a number of bytes or a string such as \"16GiB\"");
+    std::string why;
+    const auto b = try_parse_bytes(v->text(), &why);
+    if (!b) fail(key, "invalid size '" + v->text() + "': " + why);
+    return b;
+  }
+  [[nodiscard]] std::optional<std::string> string(std::string_view key) const {
+    const json_value* v = get(key);
+    if (v == nullptr) return std::nullopt;
+    if (!v->is_string()) fail(key, "must be a string");
+    return v->text();
+  }
+  [[nodiscard]] std::optional<bool> boolean(std::string_view key) const {
+    const json_value* v = get(key);
+    if (v == nullptr) return std::nullopt;
+    if (!v->is_bool()) fail(key, "must be true or false");
+    return v->boolean();
+  }
+  [[nodiscard]] std::optional<std::uint32_t> index(std::string_view key) const {
+    const json_value* v = get(key);
+    if (v == nullptr) return std::nullopt;
+    if (!v->is_u64() || v->u64() > 0xFFFFFFFFULL) fail(key, "must be a non-negative integer");
+    return static_cast<std::uint32_t>(v->u64());
+  }
+  [[nodiscard]] const json_value* array(std::string_view key) const {
+    const json_value* v = get(key);
+    if (v != nullptr && !v->is_array()) fail(key, "must be an array");
+    return v;
+  }
+  [[nodiscard]] const json_value* object(std::string_view key) const {
+    const json_value* v = get(key);
+    if (v != nullptr && !v->is_object()) fail(key, "must be an object");
+    return v;
+  }
+  [[nodiscard]] const std::string& where() const noexcept { return where_; }
+
+ private:
+  const json_value& obj_;
+  std::string where_;
+  const std::string& path_;
+};
+
+inline std::vector<model_copy> read_models(const cluster_reader& r, const std::string& path) {
+  std::vector<model_copy> out;
+  if (const json_value* ms = r.array("models")) {
+    for (std::size_t i = 0; i < ms->items().size(); ++i) {
+      const auto& m = ms->items()[i];
+      if (!m.is_object()) r.fail("models", "entries must be objects");
+      const cluster_reader mr(m, r.where() + " model " + std::to_string(i), path);
+      model_copy c;
+      c.path = mr.string("path").value_or("");
+      c.name = mr.string("name").value_or("");
+      c.size = mr.size("bytes").value_or(bytes{});
+      out.push_back(std::move(c));
+    }
+  }
+  return out;
+}
+
+}  // namespace detail
+
+/// @brief Parses cluster JSON read from `path` (used in messages).
+/// @throws shardfit::error (invalid_format) naming the worker and key of a bad value.
+[[nodiscard]] inline cluster parse_cluster(std::string_view text, const std::string& path) {
+  const auto root = detail::json_value::parse(text, path, 5'000'000, 16);
+  if (!root.is_object()) throw error::format(path, "at offset 0: a cluster must be a JSON object");
+  const detail::cluster_reader top(root, "cluster", path);
+  cluster c;
+  if (const auto* res = top.object("reserved")) {
+    const detail::cluster_reader rr(*res, "reserved", path);
+    c.reserved.ram = rr.size("ram").value_or(bytes{});
+    c.reserved.vram = rr.size("vram").value_or(bytes{});
+  }
+  if (const auto* vols = top.array("volumes")) {
+    for (std::size_t i = 0; i < vols->items().size(); ++i) {
+      const auto& v = vols->items()[i];
+      if (!v.is_object()) top.fail("volumes", "entries must be objects");
+      const detail::cluster_reader vr(v, "volume " + std::to_string(i), path);
+      volume_info vol;
+      vol.name = vr.string("name").value_or("");
+      if (vol.name.empty()) vr.fail("name", "every volume needs a name");
+      vol.shared = vr.boolean("shared").value_or(true);
+      vol.free = vr.size("free").value_or(bytes{});
+      vol.models = detail::read_models(vr, path);
+      c.volumes.push_back(std::move(vol));
+    }
+  }
+  const auto* workers = top.array("workers");
+  if (workers == nullptr) top.fail("workers", "a cluster needs a \"workers\" array");
+  std::unordered_set<std::string> names;
+  for (std::size_t i = 0; i < workers->items().size(); ++i) {
+    const auto& wj = workers->items()[i];
+    if (!wj.is_object()) top.fail("workers", "entries must be objects");
+    const detail::cluster_reader pre(wj, "worker " + std::to_string(i), path);
+    worker_info w;
+    w.name = pre.string("name").value_or("");
+    if (w.name.empty()) pre.fail("name", "every worker needs a name");
+    const detail::cluster_reader r(wj, "worker '" + w.name + "'", path);
+    if (!names.insert(w.name).second) r.fail("", "two workers have this name");
+    w.address = r.string("address").value_or(w.name);
+    w.ram = r.size("ram").value_or(bytes{});
+    w.ram_used = r.size("ram_used").value_or(bytes{});
+    w.uma = r.boolean("uma").value_or(false);
+    w.disk_free = r.size("disk_free").value_or(bytes{});
+    if (const auto* labels = r.object("labels")) {
+      for (const auto& [k, v] : labels->members()) {
+        if (!v.is_string()) r.fail("labels", "label '" + k + "' must be a string");
+        w.labels.emplace_back(k, v.text());
+      }
+    }
+    if (const auto* mounts = r.array("mounts")) {
+      for (std::size_t m = 0; m < mounts->items().size(); ++m) {
+        const auto& mj = mounts->items()[m];
+        if (!mj.is_object()) r.fail("mounts", "entries must be objects");
+        const detail::cluster_reader mr(mj, r.where() + " mount " + std::to_string(m), path);
+        mount_info mount;
+        mount.path = mr.string("path").value_or("");
+        mount.volume = mr.string("volume").value_or("");
+        mount.shared = mr.boolean("shared").value_or(!mount.volume.empty());
+        w.mounts.push_back(std::move(mount));
+      }
+    }
+    w.models = detail::read_models(r, path);
+    if (const auto* gpus = r.array("gpus")) {
+      std::unordered_set<std::uint32_t> indices;
+      for (std::size_t g = 0; g < gpus->items().size(); ++g) {
+        const auto& gj = gpus->items()[g];
+        if (!gj.is_object()) r.fail("gpus", "entries must be objects");
+        const detail::cluster_reader gr(gj, r.where() + " gpu " + std::to_string(g), path);
+        gpu_info gpu;
+        gpu.index = gr.index("index").value_or(static_cast<std::uint32_t>(g));
+        gpu.name = gr.string("name").value_or("");
+        gpu.vendor = gr.string("vendor").value_or("");
+        gpu.vram = gr.size("vram").value_or(bytes{});
+        gpu.vram_used = gr.size("vram_used").value_or(bytes{});
+        if (gpu.vram_used > gpu.vram) gr.fail("vram_used", "is more than the GPU's vram");
+        if (!indices.insert(gpu.index).second)
+          gr.fail("index", "two GPUs have index " + std::to_string(gpu.index));
+        w.gpus.push_back(std::move(gpu));
+      }
+    }
+    if (w.ram_used > w.ram) r.fail("ram_used", "is more than the worker's ram");
+    c.workers.push_back(std::move(w));
+  }
+  if (const auto* claims = top.array("claims")) {
+    for (std::size_t i = 0; i < claims->items().size(); ++i) {
+      const auto& cj = claims->items()[i];
+      if (!cj.is_object()) top.fail("claims", "entries must be objects");
+      const detail::cluster_reader cr(cj, "claim " + std::to_string(i), path);
+      claim cl;
+      cl.instance = cr.string("instance").value_or("");
+      cl.worker = cr.string("worker").value_or("");
+      if (!c.find_worker(cl.worker)) cr.fail("worker", "no worker is named '" + cl.worker + "'");
+      cl.gpu = cr.index("gpu");
+      cl.ram = cr.size("ram").value_or(bytes{});
+      cl.vram = cr.size("vram").value_or(bytes{});
+      c.claims.push_back(std::move(cl));
+    }
+  }
+  return c;
+}
+
+/// @brief The default inventory source: a cluster JSON file, read on every snapshot (so a
+/// scheduler sees changes) through a filesystem policy.
+class cluster_json_inventory {
+ public:
+  explicit cluster_json_inventory(std::string path) : path_(std::move(path)) {}
+  /// @throws shardfit::error when the file cannot be read or is malformed.
+  [[nodiscard]] cluster snapshot() const {
+    return parse_cluster(posix_filesystem{}.read_file(path_, std::size_t{256} << 20U), path_);
+  }
+
+ private:
+  std::string path_;
+};
+
+/// @brief An inventory an embedder built in memory.
+class static_inventory {
+ public:
+  static_inventory() = default;
+  explicit static_inventory(cluster c) : c_(std::move(c)) {}
+  [[nodiscard]] const cluster& snapshot() const noexcept { return c_; }
+
+ private:
+  cluster c_;
+};
+
+static_assert(inventory_source<cluster_json_inventory>);
+static_assert(inventory_source<static_inventory>);
+
+}  // namespace shardfit
