@@ -323,3 +323,28 @@ TEST(CliPlan, InputErrorsExitTwo) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(CliPlan, ExplainShowsTheStorageDecisions) {
+  const std::string ex = SHARDFIT_EXAMPLES_DATA;
+  auto r = run_cli({"plan", ex + "/models/Llama-3.1-70B-Instruct", "--cluster",
+                    ex + "/clusters/lab.json", "--explain"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("storage: 1 copy, 0 B to download"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("lab-a100  shared:nfs-models  141.11 GB    2.00 TB"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("WORKER    SOURCE"), std::string::npos);
+  r = run_cli({"plan", ex + "/models/Llama-3.1-70B-Instruct", "--cluster",
+               ex + "/clusters/lab.json", "--json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  const auto& s = j["placement"]["storage"];
+  EXPECT_EQ(s["copies"], 1);
+  EXPECT_EQ(s["download_bytes"], 0);
+  EXPECT_EQ(s["workers"][0]["name"], "lab-a100");
+  EXPECT_EQ(s["workers"][0]["source"], "shared:nfs-models");
+  EXPECT_EQ(s["workers"][0]["bytes"], 141107412992ULL);
+}
+
+}  // namespace

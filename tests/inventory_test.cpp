@@ -41,7 +41,6 @@ TEST(Inventory, ParsesTheClusterJsonWithUnitsAndIgnoresUnknownKeys) {
   EXPECT_EQ(h.address, "host4080");  // defaults to the name
   EXPECT_EQ(h.ram, 64_GiB);
   EXPECT_EQ(h.ram_used, 8_GiB);
-  EXPECT_EQ(h.disk_free, 500_GB);
   EXPECT_EQ(h.label("zone"), "a");
   EXPECT_FALSE(h.label("rack").has_value());
   ASSERT_EQ(h.mounts.size(), 1U);
@@ -82,11 +81,23 @@ TEST(Inventory, AllocatableNeverGoesBelowZero) {
 
 TEST(Inventory, ModelCopiesOnDiskOrOnAMountedSharedVolume) {
   const cluster c = parse_cluster(kCluster, "cluster.json");
-  EXPECT_TRUE(c.holds_model(1, "Llama-3.1-8B", bytes{16060522496}));
-  EXPECT_TRUE(c.holds_model(1, "Llama-3.1-8B", bytes{}));                // size unknown
-  EXPECT_FALSE(c.holds_model(1, "Llama-3.1-8B", bytes{123}));            // another file
-  EXPECT_TRUE(c.holds_model(1, "Llama-3.1-70B", bytes{141107412992}));   // via the volume
-  EXPECT_FALSE(c.holds_model(0, "Llama-3.1-70B", bytes{141107412992}));  // mounts no volume
+  using shardfit::model_ref;
+  using shardfit::storage_source;
+  EXPECT_TRUE(c.holds_model(1, model_ref{"Llama-3.1-8B", "", bytes{16060522496}}));
+  EXPECT_TRUE(c.holds_model(1, model_ref{"Llama-3.1-8B", "", bytes{}}));      // size unknown
+  EXPECT_FALSE(c.holds_model(1, model_ref{"Llama-3.1-8B", "", bytes{123}}));  // another file
+  EXPECT_TRUE(c.holds_model(1, model_ref{"Meta Llama 3.1 8B", "Llama-3.1-8B", bytes{}}));  // set
+  const auto present = c.locate_model(1, model_ref{"Llama-3.1-8B", "", bytes{}});
+  EXPECT_EQ(present.source, storage_source::present);
+  EXPECT_EQ(present.path, "/data/l8");
+  const auto shared = c.locate_model(1, model_ref{"Llama-3.1-70B", "", bytes{141107412992}});
+  EXPECT_EQ(shared.source, storage_source::shared);  // via the volume it mounts at /models
+  EXPECT_EQ(shared.volume, "nfs");
+  EXPECT_EQ(shared.path, "/models");
+  EXPECT_EQ(c.locate_model(0, model_ref{"Llama-3.1-70B", "", bytes{}}).source,
+            storage_source::download);  // mounts no volume
+  EXPECT_EQ(c.workers[0].disk_free, 500_GB);
+  EXPECT_FALSE(c.workers[1].disk_free.has_value());  // not given: never checked
 }
 
 void expect_error(const std::string& json, const std::string& part) {

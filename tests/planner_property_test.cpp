@@ -3,6 +3,7 @@
 
 #include <shardfit/json.hpp>
 #include <shardfit/planner.hpp>
+#include <shardfit/storage.hpp>
 
 #include <gtest/gtest.h>
 
@@ -71,11 +72,17 @@ class random_case {
     return m;
   }
 
-  cluster make_cluster() {
+  cluster make_cluster(const std::string& model_name) {
     static const std::vector<std::uint64_t> sizes{8, 12, 16, 24, 40, 48, 80, 96, 141};
     cluster c;
     c.reserved.ram = bytes{pick(0, 4)} * (1ULL << 30U);
     c.reserved.vram = bytes{pick(0, 2048)} * (1ULL << 20U);
+    if (chance(0.3)) {
+      volume_info v;
+      v.name = "nfs";
+      if (chance(0.5)) v.models.push_back({"", model_name, bytes{}});
+      c.volumes.push_back(v);
+    }
     const std::uint32_t n = pick(1, 12);
     for (std::uint32_t w = 0; w < n; ++w) {
       worker_info wk;
@@ -84,6 +91,9 @@ class random_case {
       wk.ram = bytes{pick(4, 1024)} * (1ULL << 30U);
       wk.ram_used = chance(0.5) ? bytes{wk.ram.count() / pick(2, 20)} : bytes{};
       wk.uma = chance(0.05);
+      if (chance(0.4)) wk.disk_free = bytes{std::uint64_t{pick(1, 2000)} * 1'000'000'000ULL};
+      if (!c.volumes.empty() && chance(0.4)) wk.mounts.push_back({"/mnt", "nfs", true});
+      if (chance(0.1)) wk.models.push_back({"/data", model_name, bytes{}});
       const std::uint32_t g = chance(0.15) ? 0 : pick(1, 10);
       const std::uint64_t base = one_of(sizes);
       for (std::uint32_t i = 0; i < g; ++i) {
@@ -180,6 +190,18 @@ void check_placement(const placement& p, const cluster& c, const model_profile& 
       EXPECT_EQ(w.cpu_layers, 0U);
     }
   }
+  // Storage: whoever reads weights finds them or has the disk for them; RPC servers read none.
+  for (const auto& w : p.workers) {
+    const bool reads = !(p.engine == backend::llama_cpp && w.role == worker_role::rpc);
+    if (!reads) {
+      EXPECT_EQ(w.source, storage_source::none);
+      continue;
+    }
+    EXPECT_NE(w.source, storage_source::none);
+    EXPECT_FALSE(disk_problem(c.locate_model(w.worker, model_ref_of(m)),
+                              c.workers[w.worker].disk_free, w.weights, rq.storage))
+        << c.workers[w.worker].name;
+  }
   if (!rq.distributed) {
     EXPECT_EQ(p.workers.size(), 1U);
   }
@@ -256,6 +278,12 @@ void check_placement(const placement& p, const cluster& c, const model_profile& 
   EXPECT_LE(p.score.total, 100.0);
 }
 
+// Whether worker `w` can read the whole model (a copy, or the disk for one).
+bool can_store(const cluster& c, const model_profile& m, const plan_request& rq, std::size_t w) {
+  return !disk_problem(c.locate_model(w, model_ref_of(m)), c.workers[w].disk_free, m.disk_bytes(),
+                       rq.storage);
+}
+
 // Whether one GPU alone could hold the model (so the plan must be a single-GPU one).
 bool single_gpu_possible(const cluster& c, const model_profile& m, const plan_request& rq,
                          const llama_estimator* est) {
@@ -270,7 +298,7 @@ bool single_gpu_possible(const cluster& c, const model_profile& m, const plan_re
         const bytes free =
             bytes{c.allocatable_vram(w, g).count() / plan_granularity * plan_granularity};
         const bytes ram = bytes{c.allocatable_ram(w).count() / plan_granularity * plan_granularity};
-        if (c.workers[w].uma) continue;
+        if (c.workers[w].uma || !can_store(c, m, rq, w)) continue;
         if (e.devices[1].total <= free && e.host().total <= ram) return true;
       }
     }
@@ -284,7 +312,7 @@ bool single_gpu_possible(const cluster& c, const model_profile& m, const plan_re
   for (std::size_t w = 0; w < c.workers.size(); ++w) {
     for (std::size_t g = 0; g < c.workers[w].gpus.size(); ++g) {
       const auto& gi = c.workers[w].gpus[g];
-      if (gi.vram == bytes{}) continue;
+      if (gi.vram == bytes{} || !can_store(c, m, rq, w)) continue;
       bytes alloc = c.allocatable_vram(w, g);
       if (c.workers[w].uma) alloc = std::min(alloc, c.allocatable_ram(w));  // shares the RAM
       const double free = static_cast<double>(alloc.count() / plan_granularity * plan_granularity);
@@ -309,7 +337,7 @@ TEST(PlannerProperty, EveryRuleHoldsOnThousandsOfRandomClusters) {
   constexpr int cases = 3000;
   for (int i = 0; i < cases; ++i) {
     const model_profile m = rnd.model();
-    const cluster c = rnd.make_cluster();
+    const cluster c = rnd.make_cluster(m.name);
     const plan_request rq = rnd.request(c);
     const std::string where = "case " + std::to_string(i);
     std::optional<llama_estimator> est;

@@ -31,7 +31,7 @@ struct fixture {
     c.workers = {a, b};
   }
   [[nodiscard]] plan_context ctx(backend e = backend::llama_cpp) const {
-    return {c, "M", 10_GiB, e, scoring_policy::binpack};
+    return {c, model_ref{"M", "", 10_GiB}, e, scoring_policy::binpack};
   }
 };
 

@@ -99,6 +99,28 @@ void print_placement(std::ostream& out, const placement& p) {
   t.print(out, {3, 4, 5, 6});
 }
 
+std::string source_text(const placed_worker& w) {
+  if (w.source == storage_source::shared) return "shared:" + w.volume;
+  return std::string(to_string(w.source));
+}
+
+// Where each worker reads the weights, and what it downloads.
+void print_storage(std::ostream& out, const placement& p, const cluster& c, bool table_too) {
+  out << fmt::format("storage: {} cop{}, {} to download\n", p.storage.copies,
+                     p.storage.copies == 1 ? "y" : "ies", p.storage.download);
+  if (!table_too) return;
+  table t({"WORKER", "SOURCE", "WEIGHTS", "DISK FREE"});
+  for (const auto& w : p.workers) {
+    const auto& disk = c.workers[w.worker].disk_free;
+    t.add({w.name, source_text(w),
+           w.source == storage_source::none
+               ? std::string("-")
+               : fmt::format("{}{}", to_string_decimal(w.weights), w.partial ? " (its stage)" : ""),
+           disk ? to_string_decimal(*disk) : std::string("unknown")});
+  }
+  t.print(out, {2, 3});
+}
+
 std::string breakdown(const placement& p) {
   std::vector<std::string> parts;
   for (const auto& part : p.score.parts) {
@@ -158,7 +180,8 @@ int run_plan(const plan_options& o, streams& io) {
   lo.set_name = o.set_name;
   lo.config_only = true;  // planning needs sizes and shapes, not tensor headers
   const model_profile model = load_model(o.path, lo);
-  const planner p{cluster_json_inventory(o.cluster)};
+  const static_inventory inventory{cluster_json_inventory(o.cluster).snapshot()};
+  const basic_planner<static_inventory> p{inventory};
   const plan_result r = p.plan(model, rq);
 
   if (o.json) {
@@ -183,6 +206,7 @@ int run_plan(const plan_options& o, streams& io) {
                           breakdown(c));
     print_placement(io.out, c);
     io.out << '\n' << launch_summary(c) << '\n';
+    print_storage(io.out, c, inventory.snapshot(), o.explain);
   } else {
     io.out << "\nno fit\n";
   }

@@ -30,6 +30,7 @@
 #include <shardfit/inventory.hpp>
 #include <shardfit/parallelism.hpp>
 #include <shardfit/placement.hpp>
+#include <shardfit/storage.hpp>
 #include <shardfit/units.hpp>
 
 #include <vector>
@@ -63,12 +64,13 @@ template <memory_estimator Estimator = default_estimator>
                                                const plan_request& request, plan_stage stage,
                                                const Estimator& estimator = Estimator{}) {
   stage_candidates out;
-  const detail::cluster_view view(c, model.name, model.file_bytes);
+  const detail::cluster_view view(c, model_ref_of(model), model.disk_bytes(), request.storage);
   if (request.engine == backend::llama_cpp) {
     const llama_estimator est = estimator.llama(model, request.llama);
     const detail::llama_enumerator en(c, view, est, request, out.rejected);
     switch (stage) {
       case plan_stage::single_gpu:
+        en.reject_storage();
         out.candidates = en.single_gpu();
         break;
       case plan_stage::one_worker:
@@ -89,7 +91,10 @@ template <memory_estimator Estimator = default_estimator>
   } else {
     auto vest = [&](const vllm_settings& s) { return estimator.vllm(model, s); };
     const detail::vllm_enumerator<decltype(vest)> en(c, view, model, vest, request, out.rejected);
-    if (stage == plan_stage::single_gpu) out.candidates = en.single_gpu();
+    if (stage == plan_stage::single_gpu) {
+      en.reject_storage();
+      out.candidates = en.single_gpu();
+    }
     if (stage == plan_stage::one_worker) out.candidates = en.one_worker();
     if (stage == plan_stage::multi_worker) out.candidates = en.multi_worker();
   }

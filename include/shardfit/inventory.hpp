@@ -15,6 +15,7 @@
 ///               "uma": false, "labels": {"zone": "a"}, "disk_free": "500GB",
 ///               "mounts": [{"path": "/mnt/models", "volume": "nfs-models", "shared": true}],
 ///               "models": [{"name": "Llama-3.1-8B", "path": "/data/llama", "bytes": 16060522496}],
+///               (a copy's "name" may also be given as "set", the shard set's name)
 ///               "gpus": [{"index": 0, "name": "RTX 4080", "vendor": "nvidia",
 ///                         "vram": "16GiB", "vram_used": "500MiB"}]}],
 ///  "claims": [{"instance": "chat-1", "worker": "host4080", "gpu": 0, "vram": "4GiB"}]}
@@ -56,15 +57,53 @@ struct mount_info {
 /// @brief A copy of a model a worker (or a volume) already holds.
 struct model_copy {
   std::string path;
-  std::string name;  ///< the model's name, as `model_profile::name` gives it
+  std::string name;  ///< the model's or its set's name ("Llama-3.1-70B-Instruct-Q4_K_M")
   bytes size;        ///< total bytes (0: unknown); with the name, identifies the content
+};
 
-  /// @brief Whether this copy is the model named `model` of `model_bytes` bytes (sizes are
-  /// compared when both are known).
-  [[nodiscard]] bool is(std::string_view model, bytes model_bytes) const noexcept {
-    return !name.empty() && name == model &&
-           (size == bytes{} || model_bytes == bytes{} || size == model_bytes);
+/// @brief Which model the planner places: its name, its set's name, its files' total size
+/// (0 when not downloaded). A copy is this model when its name is either name and the sizes
+/// agree where both are known.
+struct model_ref {
+  std::string name;
+  std::string set;
+  bytes size;
+
+  [[nodiscard]] bool matches(const model_copy& c) const noexcept {
+    const bool named = !c.name.empty() && (c.name == name || (!set.empty() && c.name == set));
+    return named && (c.size == bytes{} || size == bytes{} || c.size == size);
   }
+};
+
+/// @brief Where a worker finds a model's weights.
+enum class storage_source : std::uint8_t {
+  none,      ///< it reads no weights (a llama.cpp RPC server receives tensors over the network)
+  present,   ///< a copy on its own disk
+  shared,    ///< a copy on a shared volume it mounts
+  download,  ///< nowhere: it must download them
+};
+
+/// @brief "none", "present", "shared" or "download".
+[[nodiscard]] constexpr std::string_view to_string(storage_source s) noexcept {
+  switch (s) {
+    case storage_source::none:
+      return "none";
+    case storage_source::present:
+      return "present";
+    case storage_source::shared:
+      return "shared";
+    case storage_source::download:
+      return "download";
+  }
+  return "none";
+}
+
+/// @brief Where a worker finds a model: on its disk (`path`), on a shared volume it mounts
+/// (`volume`, seen at `path`), or nowhere.
+struct model_location {
+  storage_source source = storage_source::download;
+  std::string volume;
+  std::string path;
 };
 
 /// @brief A worker (a host).
@@ -74,8 +113,8 @@ struct worker_info {
   std::vector<std::pair<std::string, std::string>> labels;
   bytes ram;
   bytes ram_used;
-  bool uma = false;  ///< GPUs share the host's memory
-  bytes disk_free;
+  bool uma = false;                ///< GPUs share the host's memory
+  std::optional<bytes> disk_free;  ///< where downloads go; nothing: unknown (never checked)
   std::vector<mount_info> mounts;
   std::vector<model_copy> models;
   std::vector<gpu_info> gpus;
@@ -175,23 +214,27 @@ struct cluster {
     }
     return a;
   }
-  /// @brief Whether worker `w` can read the model without downloading it: a copy on its own
-  /// disk, or on a shared volume it mounts.
-  [[nodiscard]] bool holds_model(std::size_t w, std::string_view model, bytes model_bytes) const {
+  /// @brief Where worker `w` finds the model: a copy on its own disk first, then one on a
+  /// shared volume it mounts (two workers may mount one volume at different paths).
+  [[nodiscard]] model_location locate_model(std::size_t w, const model_ref& model) const {
     const worker_info& wk = workers[w];
     for (const auto& m : wk.models) {
-      if (m.is(model, model_bytes)) return true;
+      if (model.matches(m)) return {storage_source::present, "", m.path};
     }
     for (const auto& mount : wk.mounts) {
-      if (mount.volume.empty()) continue;
+      if (mount.volume.empty() || !mount.shared) continue;
       for (const auto& v : volumes) {
-        if (v.name != mount.volume) continue;
+        if (v.name != mount.volume || !v.shared) continue;
         for (const auto& m : v.models) {
-          if (m.is(model, model_bytes)) return true;
+          if (model.matches(m)) return {storage_source::shared, v.name, mount.path};
         }
       }
     }
-    return false;
+    return {};
+  }
+  /// @brief Whether worker `w` can read the model without downloading it.
+  [[nodiscard]] bool holds_model(std::size_t w, const model_ref& model) const {
+    return locate_model(w, model).source != storage_source::download;
   }
   /// @brief The index of the worker named `name`, or nothing.
   [[nodiscard]] std::optional<std::size_t> find_worker(std::string_view name) const {
@@ -278,7 +321,7 @@ inline std::vector<model_copy> read_models(const cluster_reader& r, const std::s
       const cluster_reader mr(m, r.where() + " model " + std::to_string(i), path);
       model_copy c;
       c.path = mr.string("path").value_or("");
-      c.name = mr.string("name").value_or("");
+      c.name = mr.string("name").value_or(mr.string("set").value_or(""));
       c.size = mr.size("bytes").value_or(bytes{});
       out.push_back(std::move(c));
     }
@@ -330,7 +373,7 @@ inline std::vector<model_copy> read_models(const cluster_reader& r, const std::s
     w.ram = r.size("ram").value_or(bytes{});
     w.ram_used = r.size("ram_used").value_or(bytes{});
     w.uma = r.boolean("uma").value_or(false);
-    w.disk_free = r.size("disk_free").value_or(bytes{});
+    w.disk_free = r.size("disk_free");
     if (const auto* labels = r.object("labels")) {
       for (const auto& [k, v] : labels->members()) {
         if (!v.is_string()) r.fail("labels", "label '" + k + "' must be a string");

@@ -195,6 +195,32 @@ void from_json(const BasicJsonType& j, hf_quantization& q) {
   detail::json_optional(j, "format", q.format);
 }
 
+/// @brief Writes `{"name", "size", "estimated", "first_layer", "layer_count", "input",
+/// "output"}`.
+template <class BasicJsonType>
+void to_json(BasicJsonType& j, const weight_file& f) {
+  j = BasicJsonType::object();
+  j["name"] = f.name;
+  j["size"] = f.size;
+  j["estimated"] = f.estimated;
+  j["first_layer"] = f.first_layer;
+  j["layer_count"] = f.layer_count;
+  j["input"] = f.input;
+  j["output"] = f.output;
+}
+
+/// @brief Reads what `to_json` writes; absent keys keep their defaults.
+template <class BasicJsonType>
+void from_json(const BasicJsonType& j, weight_file& f) {
+  detail::json_optional(j, "name", f.name);
+  detail::json_optional(j, "size", f.size);
+  detail::json_optional(j, "estimated", f.estimated);
+  detail::json_optional(j, "first_layer", f.first_layer);
+  detail::json_optional(j, "layer_count", f.layer_count);
+  detail::json_optional(j, "input", f.input);
+  detail::json_optional(j, "output", f.output);
+}
+
 /// @brief Writes a layer: weights, expert_weights, heads, cache shape, swa, recurrent state.
 template <class BasicJsonType>
 void to_json(BasicJsonType& j, const layer_profile& l) {
@@ -233,11 +259,12 @@ void from_json(const BasicJsonType& j, layer_profile& l) {
   X(source)                                                                                        \
   X(quantization)                                                                                  \
   X(n_layer)                                                                                       \
-  X(n_embd) X(n_head) X(n_head_kv) X(head_dim_k) X(head_dim_v) X(n_ff) X(n_vocab) X(n_ctx_train)   \
-      X(n_expert) X(n_expert_used) X(n_expert_shared) X(n_ff_expert) X(n_layer_dense_lead)         \
-          X(kv_lora_rank) X(q_lora_rank) X(rope_dim) X(sliding_window) X(vision_heads) X(quant)    \
-              X(tied_embeddings) X(layers) X(token_embd) X(output) X(other) X(parameters) X(files) \
-                  X(file_bytes) X(notes)
+  X(n_embd)                                                                                        \
+  X(n_head) X(n_head_kv) X(head_dim_k) X(head_dim_v) X(n_ff) X(n_vocab) X(n_ctx_train) X(n_expert) \
+      X(n_expert_used) X(n_expert_shared) X(n_ff_expert) X(n_layer_dense_lead) X(kv_lora_rank)     \
+          X(q_lora_rank) X(rope_dim) X(sliding_window) X(vision_heads) X(quant) X(tied_embeddings) \
+              X(layers) X(token_embd) X(output) X(other) X(parameters) X(files) X(file_bytes)      \
+                  X(set) X(weight_files) X(notes)
 
 /// @brief Writes every field of a profile (plus the derived total "weights"), so a profile can
 /// be cached or shipped and read back with `from_json`.
@@ -397,6 +424,22 @@ void to_json(BasicJsonType& j, const placement& p) {
     j["gpu_memory_utilization"] = detail::round2(p.gpu_memory_utilization);
     j["kv_tokens"] = p.kv_tokens;
   }
+  auto storage = BasicJsonType::object();
+  storage["copies"] = p.storage.copies;
+  storage["download_bytes"] = p.storage.download;
+  auto readers = BasicJsonType::array();
+  for (const auto& w : p.workers) {
+    auto e = BasicJsonType::object();
+    e["name"] = w.name;
+    e["source"] = w.source == storage_source::shared ? "shared:" + w.volume
+                                                     : std::string(to_string(w.source));
+    e["bytes"] = w.weights;
+    e["partial"] = w.partial;
+    readers.push_back(std::move(e));
+  }
+  storage["workers"] = std::move(readers);
+  storage["suggestions"] = p.storage.suggestions;
+  j["storage"] = std::move(storage);
   j["score"] = detail::round2(p.score.total);
   auto breakdown = BasicJsonType::object();
   for (const auto& part : p.score.parts) {

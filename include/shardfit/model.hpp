@@ -35,6 +35,21 @@ struct layer_profile {
   friend bool operator==(const layer_profile&, const layer_profile&) = default;
 };
 
+/// @brief One weight file of a set and what it holds: which repeating layers have tensors in it,
+/// and whether it holds the input embeddings or the output head. A pipeline stage needs only
+/// the files holding its layers.
+struct weight_file {
+  std::string name;               ///< file name, relative to the set's directory
+  bytes size;                     ///< its size (estimated from its tensors when not downloaded)
+  bool estimated = false;         ///< `size` is derived (index only), not read from disk
+  std::uint32_t first_layer = 0;  ///< first repeating layer with a tensor here
+  std::uint32_t layer_count = 0;  ///< layers [first_layer, first_layer + layer_count); 0: none
+  bool input = false;             ///< holds input embeddings (or other non-layer tensors)
+  bool output = false;            ///< holds the output head or the final norm
+
+  friend bool operator==(const weight_file&, const weight_file&) = default;
+};
+
 /// @brief Everything the estimators and the planner need to know about a model.
 struct model_profile {
   std::string name;          ///< general.name, or the set's name
@@ -74,6 +89,10 @@ struct model_profile {
   std::uint64_t parameters = 0;
   std::vector<std::string> files;  ///< the files it came from (model files, config, index)
   bytes file_bytes;                ///< sum of the model files' sizes (0 when not downloaded)
+  std::string set;                 ///< the shard set's name ("Llama-3.1-70B-Q4_K_M")
+  /// Weight files with the layers they hold, when the index (or the headers) map tensors to
+  /// files; empty otherwise (then every reader needs the whole set).
+  std::vector<weight_file> weight_files;
   std::vector<std::string> notes;  ///< how figures were derived, when not read exactly
 
   /// @brief Bytes of all weights.
@@ -93,6 +112,31 @@ struct model_profile {
     bytes m;
     for (const auto& l : layers) m = std::max(m, l.weights);
     return m;
+  }
+  /// @brief Bytes a full copy takes on disk: the files' sizes, or the weights when not
+  /// downloaded.
+  [[nodiscard]] bytes disk_bytes() const {
+    if (file_bytes != bytes{}) return file_bytes;
+    if (!weight_files.empty()) {
+      bytes b;
+      for (const auto& f : weight_files) b += f.size;
+      return b;
+    }
+    return weights();
+  }
+  /// @brief Bytes of the weight files a reader of repeating layers [first, first + count) needs
+  /// (with the input embeddings when `with_input`, the head when `with_output`); the whole set
+  /// when the files' contents are unknown.
+  [[nodiscard]] bytes disk_bytes_for(std::uint32_t first, std::uint32_t count, bool with_input,
+                                     bool with_output) const {
+    if (weight_files.empty()) return disk_bytes();
+    bytes b;
+    for (const auto& f : weight_files) {
+      const bool overlaps = f.layer_count != 0 && f.first_layer < first + count &&
+                            first < f.first_layer + f.layer_count;
+      if (overlaps || (with_input && f.input) || (with_output && f.output)) b += f.size;
+    }
+    return b;
   }
   /// @brief True for a mixture of experts.
   [[nodiscard]] bool is_moe() const noexcept { return n_expert != 0; }

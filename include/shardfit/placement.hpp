@@ -8,6 +8,7 @@
 #include <shardfit/error.hpp>
 #include <shardfit/estimate_llama.hpp>
 #include <shardfit/estimate_vllm.hpp>
+#include <shardfit/inventory.hpp>
 #include <shardfit/units.hpp>
 
 #include <cstdint>
@@ -138,6 +139,12 @@ inline constexpr std::uint32_t llama_max_plan_devices = 15;
 /// differs by less than one unit usually form one class).
 inline constexpr std::uint64_t plan_granularity = std::uint64_t{64} << 20U;
 
+/// @brief How the planner treats disks.
+struct storage_settings {
+  bool check_disk = true;     ///< reject workers whose disk cannot take the weights they need
+  double disk_margin = 0.05;  ///< free disk must exceed the download by this share
+};
+
 /// @brief What to plan.
 struct plan_request {
   backend engine = backend::llama_cpp;
@@ -156,6 +163,7 @@ struct plan_request {
   scoring_policy policy = scoring_policy::binpack;
   bool all_stages = false;           ///< try every stage instead of stopping at the first fit
   std::size_t max_alternatives = 5;  ///< ranked alternatives kept besides the chosen placement
+  storage_settings storage;
 };
 
 /// @brief A GPU given work.
@@ -185,6 +193,17 @@ struct placed_worker {
   bytes ram;                     ///< RAM it needs (llama.cpp's host part; 0 for RPC servers)
   bytes ram_allocatable;
   bytes ram_total;
+  storage_source source = storage_source::none;  ///< where it reads the weights from
+  std::string volume;                            ///< the shared volume, when `source` is `shared`
+  bytes weights;         ///< bytes of weight files it reads (downloads when `source` is download)
+  bool partial = false;  ///< reads only the files of its pipeline stage
+};
+
+/// @brief The placement's storage: copies read, bytes downloaded, and how to download less.
+struct storage_summary {
+  std::uint32_t copies = 0;  ///< distinct copies read: each local copy, each shared volume
+  bytes download;            ///< bytes all workers download together
+  std::vector<std::string> suggestions;
 };
 
 /// @brief One term of a score: its name, its integer weight, its value in [0, 100].
@@ -215,6 +234,7 @@ struct placement {
   double gpu_memory_utilization = 0;        ///< vLLM: the `--gpu-memory-utilization` it runs with
   std::uint64_t kv_tokens = 0;              ///< vLLM: tokens of KV cache (the least of the stages)
   std::vector<std::uint32_t> tensor_split;  ///< llama.cpp: layers per device, llama.cpp's order
+  storage_summary storage;
   score_card score;
 
   /// @brief GPUs given work.

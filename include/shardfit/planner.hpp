@@ -30,6 +30,7 @@
 #include <shardfit/parallelism.hpp>
 #include <shardfit/placement.hpp>
 #include <shardfit/scoring.hpp>
+#include <shardfit/storage.hpp>
 
 #include <algorithm>
 #include <numeric>
@@ -105,8 +106,9 @@ plan_result plan_on(const cluster& c, const model_profile& m, const plan_request
   plan_result r;
   r.engine = rq.engine;
   r.model = m.name;
-  const cluster_view view(c, m.name, m.file_bytes);
-  const plan_context ctx{c, m.name, m.file_bytes, rq.engine, rq.policy};
+  const model_ref ref = model_ref_of(m);
+  const cluster_view view(c, ref, m.disk_bytes(), rq.storage);
+  const plan_context ctx{c, ref, rq.engine, rq.policy};
   std::vector<placement> found;
 
   auto stage = [&](plan_stage s, auto&& fn) {
@@ -124,6 +126,7 @@ plan_result plan_on(const cluster& c, const model_profile& m, const plan_request
     }
     const llama_estimator est = estimator.llama(m, rq.llama);
     const llama_enumerator en(c, view, est, rq, r.rejected);
+    if (rq.gpus.empty()) en.reject_storage();
     if (!rq.gpus.empty()) {
       r.stages.push_back(plan_stage::single_gpu);
       found = en.manual(rq.gpus);
@@ -181,6 +184,7 @@ plan_result plan_on(const cluster& c, const model_profile& m, const plan_request
         r.stages.push_back(plan_stage::single_gpu);
         found = en.manual(rq.gpus);
       } else {
+        en.reject_storage();
         stage(plan_stage::single_gpu, [&] { return en.single_gpu(); });
         stage(plan_stage::one_worker, [&] { return en.one_worker(); });
         stage(plan_stage::multi_worker, [&] { return en.multi_worker(); });
@@ -212,9 +216,11 @@ plan_result plan_on(const cluster& c, const model_profile& m, const plan_request
     r.status = plan_status::planned;
     r.chosen = std::move(found[order.front()]);
     name_placement(*r.chosen, c);
+    attach_storage(*r.chosen, c, m);
     for (std::size_t i = 1; i < keep; ++i) {
       r.alternatives.push_back(std::move(found[order[i]]));
       name_placement(r.alternatives.back(), c);
+      attach_storage(r.alternatives.back(), c, m);
     }
     const placement& p = *r.chosen;
     if (p.engine == backend::vllm &&
@@ -223,6 +229,7 @@ plan_result plan_on(const cluster& c, const model_profile& m, const plan_request
                            fixed2(rq.vllm.gpu_memory_utilization) + " to " +
                            fixed2(p.gpu_memory_utilization) + " to fit the GPUs' free memory");
     }
+    for (const auto& sug : p.storage.suggestions) r.messages.push_back(sug);
     if (p.stage == plan_stage::partial_offload) {
       r.messages.push_back(std::to_string(p.offloaded_layers) + " of " +
                            std::to_string(p.total_layers) +

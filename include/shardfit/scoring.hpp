@@ -32,9 +32,8 @@ namespace shardfit {
 
 /// @brief What a score term may look at besides the placement.
 struct plan_context {
-  const cluster& c;        ///< the cluster snapshot being planned on
-  std::string_view model;  ///< the model's name (`model_profile::name`)
-  bytes model_bytes;       ///< its file bytes (0 when unknown)
+  const cluster& c;  ///< the cluster snapshot being planned on
+  model_ref model;   ///< the model being placed (to find copies of it)
   backend engine = backend::llama_cpp;
   scoring_policy policy = scoring_policy::binpack;
 };
@@ -138,7 +137,7 @@ struct locality_term {
     for (const auto& w : p.workers) {
       if (w.role == worker_role::rpc) continue;
       ++readers;
-      if (ctx.c.holds_model(w.worker, ctx.model, ctx.model_bytes)) ++local;
+      if (ctx.c.holds_model(w.worker, ctx.model)) ++local;
     }
     return readers == 0 ? 0 : 100.0 * static_cast<double>(local) / static_cast<double>(readers);
   }

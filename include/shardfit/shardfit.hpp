@@ -28,5 +28,6 @@
 #include <shardfit/scoring.hpp>
 #include <shardfit/shard_name.hpp>
 #include <shardfit/shard_set.hpp>
+#include <shardfit/storage.hpp>
 #include <shardfit/units.hpp>
 #include <shardfit/version.hpp>

@@ -5,10 +5,12 @@
 
 #include <shardfit/inventory.hpp>
 #include <shardfit/placement.hpp>
+#include <shardfit/storage.hpp>
 #include <shardfit/units.hpp>
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -38,9 +40,11 @@ struct worker_view {
   bytes ram_allocatable;  // exact
   bytes ram;              // allocatable, rounded down
   bool uma = false;
-  bool local = false;          // holds the model (own disk or a shared volume it mounts)
-  std::vector<gpu_view> gpus;  // by device index
-  std::uint32_t cls = 0;       // equivalence class
+  model_location location;                // where it finds the model
+  std::optional<bytes> disk_free;         // free disk for downloads (unknown: never checked)
+  std::optional<std::string> disk_short;  // why it cannot read the whole model, if it cannot
+  std::vector<gpu_view> gpus;             // by device index
+  std::uint32_t cls = 0;                  // equivalence class
   std::uint32_t class_size = 1;
   bool representative = true;  // first of its class in inventory order
 };
@@ -49,7 +53,11 @@ struct worker_view {
 struct cluster_view {
   std::vector<worker_view> workers;
 
-  cluster_view(const cluster& c, std::string_view model, bytes model_bytes) {
+  storage_settings storage;
+
+  // `whole`: the bytes a worker reading the whole model needs on disk.
+  cluster_view(const cluster& c, const model_ref& model, bytes whole, const storage_settings& s)
+      : storage(s) {
     std::unordered_map<std::string, std::uint32_t> classes;
     classes.reserve(c.workers.size());
     std::vector<std::uint32_t> sizes;
@@ -62,7 +70,9 @@ struct cluster_view {
       v.ram_allocatable = alloc.ram[w];
       v.ram = plan_floor(alloc.ram[w]);
       v.uma = wk.uma;
-      v.local = c.holds_model(w, model, model_bytes);
+      v.location = c.locate_model(w, model);
+      v.disk_free = wk.disk_free;
+      v.disk_short = disk_problem(v.location, v.disk_free, whole, s);
       for (std::size_t g = 0; g < wk.gpus.size(); ++g) {
         gpu_view gv;
         gv.slot = static_cast<std::uint32_t>(g);
@@ -83,7 +93,9 @@ struct cluster_view {
                         std::to_string(g.total.count()) + '\x1f' + std::to_string(g.free.count()));
       }
       std::string key = std::to_string(v.ram.count()) + (v.uma ? "u" : "d") +
-                        (v.local ? "l" : "r") + std::to_string(wk.ram.count());
+                        std::to_string(static_cast<int>(v.location.source)) + v.location.volume +
+                        '\x1d' + (v.disk_free ? std::to_string(v.disk_free->count()) : "?") +
+                        '\x1d' + std::to_string(wk.ram.count());
       for (const auto& p : parts) key += '\x1e' + p;
       const auto [it, inserted] =
           classes.emplace(std::move(key), static_cast<std::uint32_t>(sizes.size()));
@@ -94,6 +106,11 @@ struct cluster_view {
       workers.push_back(std::move(v));
     }
     for (auto& v : workers) v.class_size = sizes[v.cls];
+  }
+
+  // Why worker view `w` cannot read `need` bytes of weights (nothing when it can).
+  [[nodiscard]] std::optional<std::string> disk_short_for(const worker_view& w, bytes need) const {
+    return disk_problem(w.location, w.disk_free, need, storage);
   }
 };
 

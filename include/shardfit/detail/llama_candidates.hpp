@@ -62,7 +62,7 @@ class llama_enumerator {
     if (!full_offload_allowed()) return out;
     const auto one = one_device_need();
     for (const auto& w : v_.workers) {
-      if (!w.representative) continue;
+      if (!w.representative || w.disk_short) continue;
       if (w.gpus.empty()) continue;
       bytes best{};
       bool any = false;
@@ -102,7 +102,7 @@ class llama_enumerator {
     std::vector<placement> out;
     if (!full_offload_allowed()) return out;
     for (const auto& w : v_.workers) {
-      if (!w.representative || w.gpus.empty()) continue;
+      if (!w.representative || w.gpus.empty() || w.disk_short) continue;
       std::vector<std::uint32_t> usable = usable_gpus(w, min_gpu_, true);
       if (usable.size() < 2) continue;  // stage one said why
       const std::uint32_t limit = std::min<std::uint32_t>(
@@ -183,7 +183,7 @@ class llama_enumerator {
     const auto one = one_device_need();
     for (std::uint32_t mi = 0; mi < v_.workers.size(); ++mi) {
       const auto& m = v_.workers[mi];
-      if (!m.representative || m.gpus.empty()) continue;
+      if (!m.representative || m.gpus.empty() || m.disk_short) continue;
       auto local = usable_gpus(m, min_gpu_, false);
       if (local.empty()) continue;  // rejected with layer.min already
       if (m.ram < one.host) {
@@ -240,7 +240,7 @@ class llama_enumerator {
     if (!rq_.cpu_offload || max_repeating_ == 0) return out;
     for (std::uint32_t wi = 0; wi < v_.workers.size(); ++wi) {
       const auto& w = v_.workers[wi];
-      if (!w.representative || w.gpus.empty()) continue;
+      if (!w.representative || w.gpus.empty() || w.disk_short) continue;
       auto usable = usable_gpus(w, min_gpu_, false);
       if (usable.empty()) continue;
       std::stable_sort(usable.begin(), usable.end(), [&](std::uint32_t a, std::uint32_t b) {
@@ -297,7 +297,7 @@ class llama_enumerator {
     const bytes need = e.host().total;
     for (std::uint32_t wi = 0; wi < v_.workers.size(); ++wi) {
       const auto& w = v_.workers[wi];
-      if (!w.representative) continue;
+      if (!w.representative || w.disk_short) continue;
       if (w.ram < need) {
         reject(w, "fit.ram",
                "CPU only needs " + gib(need) + " of RAM, it has " + gib(w.ram) + " free");
@@ -375,6 +375,11 @@ class llama_enumerator {
       }
     }
     if (!ok) return out;
+    if (const auto& d = v_.workers[groups.front().first].disk_short) {
+      reject(worker_label(c_, v_.workers[groups.front().first]), "disk.space",
+             "cannot be main: " + *d);
+      return out;
+    }
     const std::uint32_t main = groups.front().first;
     std::vector<std::uint32_t> local = groups.front().second;
     std::vector<std::pair<std::uint32_t, std::vector<std::uint32_t>>> rpc(groups.begin() + 1,
@@ -405,6 +410,15 @@ class llama_enumerator {
                      : "the chosen GPUs cannot hold the model" +
                            std::string(rq_.cpu_offload ? " even with layers left in RAM" : ""));
     return out;
+  }
+
+  // Workers that cannot read the model (no copy, too little disk): never main. RPC servers read
+  // nothing, so these workers still lend their GPUs.
+  void reject_storage() const {
+    for (const auto& w : v_.workers) {
+      if (w.representative && w.disk_short)
+        reject(w, "disk.space", "cannot be main: " + *w.disk_short);
+    }
   }
 
   // Workers that cannot hold one layer on any GPU: never main, never RPC.

@@ -125,6 +125,7 @@ inline model_profile gguf_profile(const gguf_set& set) {
   };
 
   m.name = std::string(f.get_string("general.name").value_or(set.files().name));
+  m.set = set.files().name;
   const auto n_layer = u64("block_count");
   if (!n_layer) throw error::format(f.path(), "no " + a + "block_count key");
   m.n_layer = to_u32(*n_layer, f, a + "block_count");

@@ -314,7 +314,6 @@ inline model_profile config_profile(const hf_config& c, const weight_index* inde
   return m;
 }
 
-// The profile of one discovered set (config.json is looked for in the set's directory).
 // The last component of a directory path ("models/Llama-3.1-8B/" → "Llama-3.1-8B"); nothing
 // for "", "." or "/".
 inline std::optional<std::string> directory_name(const std::string& dir) {
@@ -327,6 +326,101 @@ inline std::optional<std::string> directory_name(const std::string& dir) {
   return name;
 }
 
+inline std::string_view base_name(std::string_view path) {
+  const auto slash = path.find_last_of('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+// A tensor of a set: its name, its file, its bytes (0 when only the index names it).
+struct mapped_tensor {
+  std::string_view name;
+  std::uint32_t file = 0;
+  std::uint64_t size = 0;
+};
+
+// What each weight file holds. Files whose size is unknown (not downloaded) are sized from
+// their tensors: exact bytes when known, else an equal share of their layer's bytes.
+inline std::vector<weight_file> hf_weight_files(const std::vector<std::string>& names,
+                                                const std::vector<mapped_tensor>& tensors,
+                                                const std::vector<std::optional<bytes>>& sizes,
+                                                const model_profile& m) {
+  std::vector<std::uint64_t> per_layer(m.n_layer, 0);
+  std::uint64_t n_input = 0;
+  std::uint64_t n_output = 0;
+  std::uint64_t n_other = 0;
+  for (const auto& t : tensors) {
+    const auto p = place_hf_tensor(t.name, m.n_layer);
+    if (p.kind == tensor_place::layer) ++per_layer[p.layer_index];
+    n_input += p.kind == tensor_place::input ? 1 : 0;
+    n_output += p.kind == tensor_place::output ? 1 : 0;
+    n_other += p.kind == tensor_place::other ? 1 : 0;
+  }
+  auto share = [](bytes total, std::uint64_t n) {
+    return n == 0 ? 0.0 : static_cast<double>(total.count()) / static_cast<double>(n);
+  };
+  std::vector<weight_file> out(names.size());
+  std::vector<double> estimate(names.size(), 0.0);
+  std::vector<std::uint32_t> last(names.size(), 0);
+  for (std::size_t i = 0; i < names.size(); ++i) out[i].name = std::string(base_name(names[i]));
+  for (const auto& t : tensors) {
+    if (t.file >= out.size()) continue;
+    auto& f = out[t.file];
+    const auto p = place_hf_tensor(t.name, m.n_layer);
+    double est = static_cast<double>(t.size);
+    switch (p.kind) {
+      case tensor_place::layer:
+        if (f.layer_count == 0) {
+          f.first_layer = p.layer_index;
+          last[t.file] = p.layer_index;
+          f.layer_count = 1;
+        } else {
+          f.first_layer = std::min(f.first_layer, p.layer_index);
+          last[t.file] = std::max(last[t.file], p.layer_index);
+          f.layer_count = last[t.file] - f.first_layer + 1;
+        }
+        if (t.size == 0) est = share(m.layers[p.layer_index].weights, per_layer[p.layer_index]);
+        break;
+      case tensor_place::input:
+        f.input = true;
+        if (t.size == 0) est = share(m.token_embd, n_input);
+        break;
+      case tensor_place::output:
+        f.output = true;
+        if (t.size == 0) est = share(m.output, n_output);
+        break;
+      case tensor_place::other:
+        f.input = true;  // vision towers and the like run with the first stage
+        if (t.size == 0) est = share(m.other, n_other);
+        break;
+    }
+    estimate[t.file] += est;
+  }
+  bool all_estimated = true;
+  std::uint64_t sum = 0;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (i < sizes.size() && sizes[i]) {
+      out[i].size = *sizes[i];
+      all_estimated = false;
+    } else {
+      out[i].size = bytes{static_cast<std::uint64_t>(std::llround(estimate[i]))};
+      out[i].estimated = true;
+    }
+    sum += out[i].size.count();
+  }
+  // Estimated shares add up to the weights but for rounding: give the remainder to the largest.
+  if (all_estimated && !out.empty()) {
+    const std::uint64_t total = m.weights().count();
+    auto& big = *std::max_element(out.begin(), out.end(),
+                                  [](const auto& a, const auto& b) { return a.size < b.size; });
+    const std::uint64_t rest = sum - big.size.count();
+    if (total > rest) big.size = bytes{total - rest};
+  }
+  std::sort(out.begin(), out.end(),
+            [](const weight_file& a, const weight_file& b) { return a.name < b.name; });
+  return out;
+}
+
+// The profile of one discovered set (config.json is looked for in the set's directory).
 template <class Fs>
 model_profile set_profile(const shard_set& set, const load_options& options, const Fs& fs) {
   if (set.format == model_format::gguf) {
@@ -348,6 +442,17 @@ model_profile set_profile(const shard_set& set, const load_options& options, con
       for (const auto& f : set.files) headers.push_back(safetensors_header::read(fs.open(f.path)));
     }
     m = safetensors_profile(headers, config);
+    if (headers.size() > 1) {
+      std::vector<std::string> names;
+      std::vector<mapped_tensor> tensors;
+      std::vector<std::optional<bytes>> sizes;
+      for (std::uint32_t i = 0; i < headers.size(); ++i) {
+        names.push_back(set.files[i].path);
+        sizes.emplace_back(set.files[i].size);
+        for (const auto& t : headers[i].tensors()) tensors.push_back({t.name, i, t.size().count()});
+      }
+      m.weight_files = hf_weight_files(names, tensors, sizes, m);
+    }
   } else {
     std::optional<weight_index> index;
     if (!set.index_path.empty()) {
@@ -355,7 +460,22 @@ model_profile set_profile(const shard_set& set, const load_options& options, con
           parse_weight_index(fs.read_file(set.index_path, std::size_t{64} << 20U), set.index_path);
     }
     m = config_profile(config, index ? &*index : nullptr);
+    if (index && index->files.size() > 1) {
+      std::vector<mapped_tensor> tensors;
+      tensors.reserve(index->tensors.size());
+      for (const auto& [name, file] : index->tensors) tensors.push_back({name, file, 0});
+      std::vector<std::optional<bytes>> sizes;
+      for (const auto& name : index->files) {
+        std::optional<bytes> size;
+        for (const auto& f : set.files) {
+          if (base_name(f.path) == base_name(name)) size = f.size;
+        }
+        sizes.push_back(size);
+      }
+      m.weight_files = hf_weight_files(index->files, tensors, sizes, m);
+    }
   }
+  m.set = set.name;
   // Hugging Face names every repository's files "model"; the directory names the model.
   m.name = set.name;
   if (set.name == "model" || set.name == "pytorch_model" || set.name == "consolidated") {

@@ -51,6 +51,16 @@ class vllm_enumerator {
     return out;
   }
 
+  // Workers that cannot read the whole model: never a single-worker placement (a pipeline stage
+  // reads less and is checked per stage).
+  void reject_storage() const {
+    for (const auto& w : v_.workers) {
+      if (w.representative && w.disk_short) {
+        reject(w, "disk.space", "cannot hold the whole model: " + *w.disk_short);
+      }
+    }
+  }
+
   [[nodiscard]] std::vector<placement> single_gpu() const {
     std::vector<placement> out;
     if ((rq_.tp && *rq_.tp != 1) || (rq_.pp && *rq_.pp != 1)) return out;
@@ -59,7 +69,7 @@ class vllm_enumerator {
     const auto& st = e.stages.front();
     for (std::uint32_t wi = 0; wi < v_.workers.size(); ++wi) {
       const auto& w = v_.workers[wi];
-      if (!w.representative || w.gpus.empty()) continue;
+      if (!w.representative || w.gpus.empty() || w.disk_short) continue;
       bytes best{};
       bool any = false;
       std::vector<std::pair<bytes, bytes>> seen;  // (total, free) classes already proposed
@@ -86,7 +96,7 @@ class vllm_enumerator {
     const auto degrees = tensor_degrees();
     for (std::uint32_t wi = 0; wi < v_.workers.size(); ++wi) {
       const auto& w = v_.workers[wi];
-      if (!w.representative || w.gpus.size() < 2) continue;
+      if (!w.representative || w.gpus.size() < 2 || w.disk_short) continue;
       std::string tried;
       for (const std::uint32_t t : degrees) {
         if (t > w.gpus.size()) break;
@@ -158,6 +168,8 @@ class vllm_enumerator {
       std::optional<placement> got;
       bytes last_need{};
       std::uint32_t last_pp = 0;
+      std::vector<std::uint32_t> disk_excluded;  // offers (positions) the last layout could not use
+      bytes last_disk{};
       for (std::uint32_t pp = 2; pp <= pp_max && !got; ++pp) {
         if (rq_.pp && *rq_.pp != pp) continue;
         const auto& e = layout(t, pp);
@@ -167,19 +179,36 @@ class vllm_enumerator {
           continue;
         }
         bytes need{};
-        for (const auto& st : e.stages) need = std::max(need, st.required);
+        bytes smallest = bytes::max();
+        bytes disk{};  // the most a stage reads from disk
+        for (std::uint32_t st = 0; st < pp; ++st) {
+          const auto& se = e.stages[st];
+          need = std::max(need, se.required);
+          smallest = std::min(smallest, se.required);
+          disk =
+              std::max(disk, m_.disk_bytes_for(se.first_layer, se.layers, st == 0, st + 1 == pp));
+        }
         last_need = need;
         last_pp = pp;
+        last_disk = disk;
+        // The roomiest pp workers whose disks take any stage's files.
+        std::vector<std::uint32_t> sel;
+        disk_excluded.clear();
+        for (std::uint32_t i = 0; i < offers.size() && sel.size() < pp; ++i) {
+          if (v_.disk_short_for(v_.workers[offers[i].view], disk)) {
+            disk_excluded.push_back(i);
+          } else {
+            sel.push_back(i);
+          }
+        }
+        if (sel.size() < pp) continue;
         // Necessary: the pp-th roomiest offer must hold the smallest stage.
-        bytes smallest = bytes::max();
-        for (const auto& st : e.stages) smallest = std::min(smallest, st.required);
-        if (offers[pp - 1].capacity < smallest) continue;
+        if (offers[sel[pp - 1]].capacity < smallest) continue;
         // One utilization for the whole instance: the least of the chosen workers'.
         double u = 1.0;
-        for (std::uint32_t i = 0; i < pp; ++i) u = std::min(u, offers[i].util);
+        for (std::uint32_t i = 0; i < pp; ++i) u = std::min(u, offers[sel[i]].util);
         // Stages in inventory order when that fits; else the largest stage to the roomiest.
-        std::vector<std::uint32_t> in_order(pp);
-        std::iota(in_order.begin(), in_order.end(), 0U);
+        std::vector<std::uint32_t> in_order = sel;
         std::sort(in_order.begin(), in_order.end(), [&](std::uint32_t a, std::uint32_t b) {
           return offers[a].view < offers[b].view;
         });
@@ -201,8 +230,7 @@ class vllm_enumerator {
                          [&](std::uint32_t a, std::uint32_t b) {
                            return e.stages[a].required > e.stages[b].required;
                          });
-        std::vector<std::uint32_t> worker_order(pp);
-        std::iota(worker_order.begin(), worker_order.end(), 0U);
+        std::vector<std::uint32_t> worker_order = sel;
         std::stable_sort(
             worker_order.begin(), worker_order.end(), [&](std::uint32_t a, std::uint32_t b) {
               return budget(u, offers[a].least_total) > budget(u, offers[b].least_total);
@@ -216,12 +244,22 @@ class vllm_enumerator {
         }
         if (ok) got = make(e, stages, u, plan_stage::multi_worker, t);
       }
+      const std::string layout_name =
+          "tp " + std::to_string(t) + " x pp " + std::to_string(last_pp);
+      for (const auto i : disk_excluded) {
+        const auto& w = v_.workers[offers[i].view];
+        reject("worker '" + c_.workers[w.worker].name + "'", "disk.space",
+               "cannot be a stage of " + layout_name + ": " + *v_.disk_short_for(w, last_disk));
+      }
       if (got) {
         out.push_back(std::move(*got));
       } else if (last_pp != 0) {
-        reject("tp " + std::to_string(t) + " x pp 2.." + std::to_string(last_pp), "fit.vram",
-               std::to_string(offers.size()) + " workers have " + std::to_string(t) +
-                   " GPUs; at pp " + std::to_string(last_pp) + " a stage still needs " +
+        reject("tp " + std::to_string(t) + " x pp " + (last_pp > 2 ? "2.." : "") +
+                   std::to_string(last_pp),
+               "fit.vram",
+               std::to_string(offers.size()) + " worker" + (offers.size() == 1 ? "" : "s") +
+                   " can give " + std::to_string(t) + " GPU" + (t == 1 ? "" : "s") +
+                   " each; at pp " + std::to_string(last_pp) + " the largest stage still needs " +
                    gib(last_need) + " per GPU");
       }
     }
@@ -281,6 +319,17 @@ class vllm_enumerator {
         reject("tp " + std::to_string(t) + " x pp " + std::to_string(pp), r.rule, r.message);
       }
       return out;
+    }
+    for (std::uint32_t st = 0; st < pp; ++st) {
+      const auto& w = v_.workers[groups[st].first];
+      const auto& se = e.stages[st];
+      const bytes disk = pp == 1
+                             ? m_.disk_bytes()
+                             : m_.disk_bytes_for(se.first_layer, se.layers, st == 0, st + 1 == pp);
+      if (auto why = v_.disk_short_for(w, disk)) {
+        reject(worker_label(c_, w), "disk.space", *why);
+        return out;
+      }
     }
     double u = 1.0;
     for (const auto& [wi, g] : groups) u = std::min(u, group_util(v_.workers[wi], g));
