@@ -253,18 +253,15 @@ void from_json(const BasicJsonType& j, layer_profile& l) {
 }
 
 // The scalar fields of a model profile, in output order, for both directions.
-#define SHARDFIT_MODEL_PROFILE_FIELDS(X)                                                           \
-  X(name)                                                                                          \
-  X(architecture)                                                                                  \
-  X(source)                                                                                        \
-  X(quantization)                                                                                  \
-  X(n_layer)                                                                                       \
-  X(n_embd)                                                                                        \
-  X(n_head) X(n_head_kv) X(head_dim_k) X(head_dim_v) X(n_ff) X(n_vocab) X(n_ctx_train) X(n_expert) \
-      X(n_expert_used) X(n_expert_shared) X(n_ff_expert) X(n_layer_dense_lead) X(kv_lora_rank)     \
-          X(q_lora_rank) X(rope_dim) X(sliding_window) X(vision_heads) X(quant) X(tied_embeddings) \
-              X(layers) X(token_embd) X(output) X(other) X(parameters) X(files) X(file_bytes)      \
-                  X(set) X(weight_files) X(notes)
+// clang-format off
+#define SHARDFIT_MODEL_PROFILE_FIELDS(X)                                                \
+  X(name) X(architecture) X(source) X(quantization) X(n_layer) X(n_embd) X(n_head)      \
+  X(n_head_kv) X(head_dim_k) X(head_dim_v) X(n_ff) X(n_vocab) X(n_ctx_train) X(n_expert) \
+  X(n_expert_used) X(n_expert_shared) X(n_ff_expert) X(n_layer_dense_lead)              \
+  X(kv_lora_rank) X(q_lora_rank) X(rope_dim) X(sliding_window) X(vision_heads) X(quant) \
+  X(tied_embeddings) X(layers) X(token_embd) X(output) X(other) X(parameters) X(files)  \
+  X(file_bytes) X(set) X(weight_files) X(notes)
+// clang-format on
 
 /// @brief Writes every field of a profile (plus the derived total "weights"), so a profile can
 /// be cached or shipped and read back with `from_json`.
