@@ -24,6 +24,7 @@
 #include <shardfit/parallelism.hpp>
 #include <shardfit/placement.hpp>
 #include <shardfit/planner.hpp>
+#include <shardfit/reshard.hpp>
 #include <shardfit/safetensors.hpp>
 #include <shardfit/scoring.hpp>
 #include <shardfit/shard_name.hpp>
