@@ -71,6 +71,20 @@ TEST(JsonCursor, IntegersAreExact) {
   EXPECT_THROW((void)e.read_u64(), shardfit::error);
   json_cursor f("1e400", "t");
   EXPECT_THROW((void)f.read_double(), shardfit::error);
+  // Found by fuzz_index: a huge float was converted before its range was checked (UB).
+  for (const char* big : {"1e60", "9.33e35", "18446744073709551616.0", "-1.0", "2e19"}) {
+    json_cursor g(big, "t");
+    try {
+      (void)g.read_u64();
+      ADD_FAILURE() << big;
+    } catch (const shardfit::error& err) {
+      EXPECT_NE(std::string(err.what()).find("a non-negative integer that fits 64 bits"),
+                std::string::npos)
+          << err.what();
+    }
+  }
+  json_cursor h("1.8e19", "t");
+  EXPECT_EQ(h.read_u64(), 18000000000000000000ULL);
 }
 
 TEST(JsonCursor, ErrorsNameTheSourceAndOffset) {

@@ -4,6 +4,7 @@
 
 #include "support/temp_dir.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -369,7 +370,7 @@ TEST(ShardSet, SymlinkLoopsBrokenLinksAndFifosAreReportedNotFollowed) {
   }
   EXPECT_EQ(msgs, (std::vector<std::string>{
                       "broken.gguf: broken symbolic link; skipped",
-                      "dev.gguf: a device file; skipped, never opened",
+                      "dev.gguf: a symbolic link out of the model directory; not followed",
                       "loop-a.gguf: symbolic link loop; skipped",
                       "loop-b.gguf: symbolic link loop; skipped",
                       "model.safetensors.index.json: a FIFO (named pipe); skipped, never opened",
@@ -378,6 +379,50 @@ TEST(ShardSet, SymlinkLoopsBrokenLinksAndFifosAreReportedNotFollowed) {
                   }));
   // Selecting a FIFO directly is refused without opening it.
   EXPECT_THROW((void)discover(d / "pipe-00001-of-00001.gguf"), shardfit::error);
+}
+
+TEST(ShardSet, LinksOutOfTheModelDirectoryAreNotFollowed) {
+  temp_dir d;
+  d.sparse("elsewhere/secret.gguf", 100);
+  d.sparse("model/m-00001-of-00002.gguf", 10);
+  d.sparse("model/real/m-00002.bin", 10);
+  ASSERT_EQ(
+      ::symlink((d / "elsewhere/secret.gguf").c_str(), (d / "model/m-00002-of-00002.gguf").c_str()),
+      0);
+  ASSERT_EQ(::symlink("real/m-00002.bin", (d / "model/inside.gguf").c_str()), 0);
+  const auto r = discover(d / "model");
+  ASSERT_EQ(r.sets.size(), 2U);
+  const auto& m = r.sets[1].name == "m" ? r.sets[1] : r.sets[0];
+  EXPECT_EQ(m.missing, (std::vector<std::uint32_t>{2}));  // the outside link is no shard of it
+  bool reported = false;
+  for (const auto& p : r.problems) {
+    reported =
+        reported || (p.path == d / "model/m-00002-of-00002.gguf" &&
+                     p.message == "a symbolic link out of the model directory; not followed");
+  }
+  EXPECT_TRUE(reported);
+  // A link to a file inside the directory is an ordinary member.
+  EXPECT_TRUE(
+      std::any_of(r.sets.begin(), r.sets.end(), [](const auto& s) { return s.name == "inside"; }));
+}
+
+TEST(ShardSet, HuggingFaceCacheSnapshotsMayLinkIntoTheirBlobs) {
+  temp_dir d;
+  const std::string repo = d / "hub/models--org--m";
+  d.sparse("hub/models--org--m/blobs/aaa", 100);
+  d.sparse("hub/models--org--m/blobs/bbb", 200);
+  std::filesystem::create_directories(repo + "/snapshots/rev1");
+  ASSERT_EQ(::symlink("../../blobs/aaa",
+                      (repo + "/snapshots/rev1/model-00001-of-00002.safetensors").c_str()),
+            0);
+  ASSERT_EQ(::symlink("../../blobs/bbb",
+                      (repo + "/snapshots/rev1/model-00002-of-00002.safetensors").c_str()),
+            0);
+  const auto r = discover(repo + "/snapshots/rev1");
+  ASSERT_EQ(r.sets.size(), 1U);
+  EXPECT_TRUE(r.sets[0].missing.empty());
+  EXPECT_EQ(r.sets[0].total_bytes, bytes{300});
+  EXPECT_TRUE(r.problems.empty());
 }
 
 TEST(ShardSet, UnreadableSubdirectoryIsReported) {

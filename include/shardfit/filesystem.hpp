@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -39,6 +40,7 @@ enum class file_kind : std::uint8_t {
   socket,        ///< a socket
   device,        ///< a character or block device: never opened
   unreadable,    ///< exists but cannot be examined (permission denied)
+  outside_link,  ///< a symbolic link out of its directory: never followed (see `posix_filesystem`)
   other,         ///< anything else
 };
 
@@ -61,6 +63,8 @@ enum class file_kind : std::uint8_t {
       return "device";
     case file_kind::unreadable:
       return "unreadable";
+    case file_kind::outside_link:
+      return "outside_link";
     case file_kind::other:
       return "other";
   }
@@ -128,6 +132,33 @@ inline std::string normalize_dir(std::string p) {
   return p;
 }
 
+// The canonical path of `p`, or nothing.
+inline std::optional<std::string> real_path(const std::string& p) {
+  std::unique_ptr<char, void (*)(void*)> r(::realpath(p.c_str(), nullptr), &std::free);
+  if (!r) return std::nullopt;
+  return std::string(r.get());
+}
+
+// Where links of a directory may point: the directory itself, or, for a Hugging Face cache
+// snapshot (`<repo>/snapshots/<revision>`, whose files link to `<repo>/blobs/`), the repository.
+inline std::string link_root(const std::string& real_dir) {
+  const auto last = real_dir.find_last_of('/');
+  if (last != std::string::npos && last > 0) {
+    const std::string parent = real_dir.substr(0, last);
+    const auto prev = parent.find_last_of('/');
+    if (prev != std::string::npos && parent.substr(prev + 1) == "snapshots" && prev > 0) {
+      return parent.substr(0, prev);
+    }
+  }
+  return real_dir;
+}
+
+inline bool inside(const std::string& path, const std::string& root) {
+  if (root == "/" || path == root) return true;
+  return path.size() > root.size() && path.compare(0, root.size(), root) == 0 &&
+         path[root.size()] == '/';
+}
+
 inline std::string join_path(const std::string& dir, std::string_view name) {
   if (dir.empty() || dir == ".") return std::string(name);
   std::string out;
@@ -141,7 +172,9 @@ inline std::string join_path(const std::string& dir, std::string_view name) {
 }  // namespace detail
 
 /// @brief The real filesystem, through POSIX calls. Stateless; never opens anything but
-/// directories and regular files, so FIFOs and devices cannot block it.
+/// directories and regular files, so FIFOs and devices cannot block it. A listed entry that is
+/// a symbolic link pointing out of its directory is reported as `outside_link` and never
+/// followed — except the links of a Hugging Face cache snapshot into its repository's blobs.
 class posix_filesystem {
  public:
   /// @brief Stat following links; nothing when the path does not exist. Loops, broken links
@@ -168,6 +201,7 @@ class posix_filesystem {
     }
     std::unique_ptr<DIR, int (*)(DIR*)> guard(d, &::closedir);
     std::vector<dir_entry> out;
+    std::optional<std::string> root;  // where links may point, resolved on the first link
     for (;;) {
       errno = 0;
       const dirent* e = ::readdir(d);
@@ -180,8 +214,16 @@ class posix_filesystem {
       if (name == "." || name == "..") continue;
       struct stat st {};
       dir_entry entry{std::string(name), {}};
+      struct stat self {};
+      const bool link =
+          ::fstatat(dfd, e->d_name, &self, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(self.st_mode);
       if (::fstatat(dfd, e->d_name, &st, 0) == 0) {
         entry.stat = detail::from_stat(st);
+        if (link) {
+          if (!root) root = detail::link_root(detail::real_path(dir).value_or(dir));
+          const auto target = detail::real_path(detail::join_path(dir, name));
+          if (!target || !detail::inside(*target, *root)) entry.stat.kind = file_kind::outside_link;
+        }
       } else {
         const int err = errno;
         struct stat lst {};

@@ -161,6 +161,8 @@ inline std::string describe_kind(file_kind k) {
       return "a device file; skipped, never opened";
     case file_kind::unreadable:
       return "cannot be examined (permission denied); skipped";
+    case file_kind::outside_link:
+      return "a symbolic link out of the model directory; not followed";
     default:
       return "not a regular file or directory; skipped";
   }

@@ -111,8 +111,10 @@ class json_cursor {
       return v;
     }
     const double d = to_double(tok.text, start);
-    if (!(d >= 0.0) || d != static_cast<double>(static_cast<std::uint64_t>(d)) || d >= 1.8e19) {
-      fail_at(start, "expected a non-negative integer, got " + str(tok.text));
+    // Range first (2^64 is exact in a double): converting an out-of-range double is undefined.
+    if (!(d >= 0.0 && d < 18446744073709551616.0) ||
+        d != static_cast<double>(static_cast<std::uint64_t>(d))) {
+      fail_at(start, "expected a non-negative integer that fits 64 bits, got " + str(tok.text));
     }
     return static_cast<std::uint64_t>(d);
   }
