@@ -6,6 +6,7 @@
 #include <shardfit/gguf_writer.hpp>
 
 #include "support/configs.hpp"
+#include "support/inventory_samples.hpp"
 #include "support/model_files.hpp"
 
 #include <cstdio>
@@ -92,6 +93,13 @@ int main(int argc, char** argv) {
       R"({"reserved": {"ram": "2GiB", "vram": "1GiB"}, "workers": [{"name": "host4080", "ram": "64GiB", "ram_used": "8GiB", "uma": false, "labels": {}, "disk_free": "500GB", "mounts": [{"path": "/mnt/models", "shared": true}], "gpus": [{"index": 0, "name": "RTX 4080", "vendor": "nvidia", "vram": "16GiB", "vram_used": "500MiB"}]}]})");
   put(out / "cluster", "rpc.json",
       R"({"volumes": [{"name": "nfs", "models": [{"name": "fuzz"}]}], "workers": [{"name": "a", "ram": "32GiB", "disk_free": 1, "mounts": [{"path": "/m", "volume": "nfs"}], "gpus": [{"vram": "1GiB"}, {"index": 3, "vram": 8589934592, "vram_used": "4GiB"}]}, {"name": "b", "uma": true, "ram": "16GiB", "gpus": [{"vram": "12GiB"}]}, {"name": "c", "ram": "1TiB"}], "claims": [{"worker": "a", "gpu": 3, "vram": "2GiB", "ram": "1GiB"}]})");
+
+  namespace samples = shardfit::test::samples;
+  put(out / "inventory", "kubectl", std::string(1, '\0') + samples::kubectl_nodes);
+  put(out / "inventory", "nvidia", std::string("\x01") + samples::nvidia_smi_2x4090);
+  put(out / "inventory", "nvidia_header", std::string("\x01") + samples::nvidia_smi_with_header);
+  put(out / "inventory", "rocm", std::string("\x02") + samples::rocm_smi_mi250x);
+  put(out / "inventory", "quantity", std::string("\x03") + "528157196Ki");
 
   int n = 0;
   for (const char* name :

@@ -348,3 +348,61 @@ TEST(CliPlan, ExplainShowsTheStorageDecisions) {
 }
 
 }  // namespace
+
+#include "support/inventory_samples.hpp"
+
+namespace {
+
+TEST(CliPlan, EmitLaunchPrintsTheCommandsInStartOrder) {
+  const std::string ex = SHARDFIT_EXAMPLES_DATA;
+  auto r = run_cli({"plan", ex + "/models/Llama-3.1-70B-Instruct", "--cluster",
+                    ex + "/clusters/lab.json", "--backend", "vllm", "--emit", "launch"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "# Llama-3.1-70B-Instruct: one_worker, start in this order\n"
+            "\n"
+            "# on lab-a100 (10.0.0.10)\n"
+            "CUDA_VISIBLE_DEVICES=0,1,2,3 vllm serve /mnt/models/Llama-3.1-70B-Instruct "
+            "--tensor-parallel-size 4 --pipeline-parallel-size 1 --max-model-len 131072 "
+            "--gpu-memory-utilization 0.73\n");
+  r = run_cli(
+      {"plan", ex + "/models/tiny-moe-split", "--cluster", ex + "/clusters/lab.json", "--json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["launch"].size(), 1U);
+  EXPECT_EQ(j["launch"][0]["role"], "llama-server");
+  EXPECT_EQ(j["launch"][0]["argv"][0], "llama-server");
+  EXPECT_EQ(j["launch"][0]["argv"][2],
+            ex + "/models/tiny-moe-split/tiny-moe-f16-00001-of-00002.gguf");  // the first shard
+}
+
+TEST(CliPlan, ReadsKubernetesNodesAndNvidiaSmiOutput) {
+  const std::string ex = SHARDFIT_EXAMPLES_DATA;
+  temp_dir d;
+  d.write("nodes.json", shardfit::test::samples::kubectl_nodes);
+  d.write("l4.csv", "0, NVIDIA L4, 23034, 0\n1, NVIDIA L4, 23034, 0\n");
+  auto r = run_cli({"plan", ex + "/models/Llama-3.1-8B-Instruct", "--kube-nodes", d / "nodes.json",
+                    "--nvidia-smi", "gpu-l4-0=" + (d / "l4.csv"), "--backend", "vllm", "--ctx",
+                    "8192", "--gpus", "gpu-l4-0:0", "--emit", "launch"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  // The node without memory labels was warned about, then nvidia-smi gave its GPUs.
+  EXPECT_NE(r.err.find("shardfit: warning: node 'gpu-l4-0': 2 nvidia GPUs but no "
+                       "nvidia.com/gpu.memory label"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.out.find("# on gpu-l4-0 (10.1.0.30)\nCUDA_VISIBLE_DEVICES=0 vllm serve "),
+            std::string::npos)
+      << r.out;
+  d.write("bad.csv", "0, NVIDIA L4, 23034\n");
+  r = run_cli(
+      {"plan", ex + "/models/Llama-3.1-8B-Instruct", "--nvidia-smi", "w=" + (d / "bad.csv")});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find(d / "bad.csv" + ": line 1: expected 4 comma-separated fields"),
+            std::string::npos)
+      << r.err;
+  r = run_cli({"plan", ex + "/models/Llama-3.1-8B-Instruct", "--nvidia-smi", d / "bad.csv"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("must be written WORKER=FILE"), std::string::npos) << r.err;
+}
+
+}  // namespace

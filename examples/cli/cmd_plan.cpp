@@ -5,7 +5,9 @@
 
 #include <shardfit/format.hpp>
 #include <shardfit/inventory.hpp>
+#include <shardfit/inventory_sources.hpp>
 #include <shardfit/json.hpp>
+#include <shardfit/launch.hpp>
 #include <shardfit/model.hpp>
 #include <shardfit/planner.hpp>
 
@@ -25,6 +27,12 @@ struct plan_options {
   std::string path;
   std::string set_name;
   std::string cluster;
+  std::string kube_nodes;
+  std::vector<std::string> nvidia_smi;  // WORKER=FILE
+  std::vector<std::string> rocm_smi;    // WORKER=FILE
+  std::string emit = "table";
+  std::string model_path;
+  std::optional<std::uint32_t> port;
   std::string backend = "llama.cpp";
   std::optional<std::uint64_t> ctx;
   std::string policy = "binpack";
@@ -49,6 +57,48 @@ struct plan_options {
   bool explain = false;
   bool json = false;
 };
+
+// WORKER=FILE
+std::pair<std::string, std::string> worker_file(const std::string& item, const char* option) {
+  const auto eq = item.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == item.size()) {
+    throw error::invalid_argument(std::string(option) + " '" + item +
+                                  "' must be written WORKER=FILE, e.g. host4090=smi.csv");
+  }
+  return {item.substr(0, eq), item.substr(eq + 1)};
+}
+
+// The cluster from every source given, merged in order: Kubernetes nodes, the cluster JSON,
+// then nvidia-smi and rocm-smi output per worker (the live measurements win).
+cluster read_cluster(const plan_options& o, std::vector<std::string>& warnings) {
+  if (o.cluster.empty() && o.kube_nodes.empty() && o.nvidia_smi.empty() && o.rocm_smi.empty()) {
+    throw error::invalid_argument(
+        "plan needs a cluster: --cluster FILE, --kube-nodes FILE, --nvidia-smi WORKER=FILE or "
+        "--rocm-smi WORKER=FILE");
+  }
+  std::vector<cluster> parts;
+  const posix_filesystem fs;
+  if (!o.kube_nodes.empty()) {
+    parts.push_back(parse_kubernetes_nodes(fs.read_file(o.kube_nodes, std::size_t{256} << 20U),
+                                           o.kube_nodes, &warnings));
+  }
+  if (!o.cluster.empty()) parts.push_back(cluster_json_inventory(o.cluster).snapshot());
+  const auto base = [&](const std::string& name) {
+    worker_info w;
+    w.name = name;
+    w.address = name;
+    return w;
+  };
+  for (const auto& item : o.nvidia_smi) {
+    const auto [name, file] = worker_file(item, "--nvidia-smi");
+    parts.push_back(nvidia_smi_inventory(file, base(name)).snapshot());
+  }
+  for (const auto& item : o.rocm_smi) {
+    const auto [name, file] = worker_file(item, "--rocm-smi");
+    parts.push_back(rocm_smi_inventory(file, base(name)).snapshot());
+  }
+  return merge_clusters(parts);
+}
 
 std::string gpu_text(const placed_gpu& g) {
   return fmt::format("{}{}", g.index, g.name.empty() ? "" : " (" + g.name + ")");
@@ -180,9 +230,34 @@ int run_plan(const plan_options& o, streams& io) {
   lo.set_name = o.set_name;
   lo.config_only = true;  // planning needs sizes and shapes, not tensor headers
   const model_profile model = load_model(o.path, lo);
-  const static_inventory inventory{cluster_json_inventory(o.cluster).snapshot()};
+  std::vector<std::string> warnings;
+  const static_inventory inventory{read_cluster(o, warnings)};
+  for (const auto& w : warnings) io.err << "shardfit: warning: " << w << '\n';
   const basic_planner<static_inventory> p{inventory};
   const plan_result r = p.plan(model, rq);
+  launch_settings ls = launch_settings_for(model, rq, o.model_path.empty() ? o.path : o.model_path);
+  ls.port = o.port;
+  const std::vector<launch_command> launch =
+      r.chosen ? launch_commands(*r.chosen, inventory.snapshot(), ls)
+               : std::vector<launch_command>{};
+
+  if (o.emit == "launch") {
+    if (!r.chosen) {
+      io.err << "shardfit: no fit; nothing to launch (run without --emit launch for why)\n";
+      return exit_no_fit;
+    }
+    io.out << "# " << model.name << ": " << to_string(r.chosen->stage) << ", start in this order\n";
+    if (rq.engine == backend::llama_cpp && !ls.gguf) {
+      io.out << "# " << o.path << " is not GGUF: convert it for llama.cpp (convert_hf_to_gguf.py) "
+             << "and name the GGUF with --model-path\n";
+    }
+    for (const auto& cmd : launch) {
+      io.out << fmt::format("\n# on {}{}\n{}\n", cmd.worker,
+                            cmd.address != cmd.worker ? " (" + cmd.address + ")" : std::string(),
+                            cmd.shell());
+    }
+    return exit_ok;
+  }
 
   if (o.json) {
     nlohmann::ordered_json j = r;
@@ -193,6 +268,7 @@ int run_plan(const plan_options& o, streams& io) {
                   {"total_layers", r.total_layers},
                   {"file_bytes", model.file_bytes},
                   {"weights_bytes", model.weights()}};
+    j["launch"] = launch;
     io.out << j.dump(2) << '\n';
     return r.status == plan_status::planned ? exit_ok : exit_no_fit;
   }
@@ -238,7 +314,14 @@ command add_plan(CLI::App& app, streams& io) {
   CLI::App* sub = app.add_subcommand("plan", "Where a model runs on a cluster, and how");
   sub->add_option("path", o->path, "a model file (any shard), directory or HF model directory")
       ->required();
-  sub->add_option("--cluster", o->cluster, "the cluster JSON file")->required();
+  sub->add_option("--cluster", o->cluster, "the cluster JSON file");
+  sub->add_option("--kube-nodes", o->kube_nodes, "kubectl get nodes -o json output");
+  sub->add_option("--nvidia-smi", o->nvidia_smi,
+                  "WORKER=FILE: nvidia-smi --query-gpu=index,name,memory.total,memory.used "
+                  "--format=csv,noheader,nounits output of one worker (repeatable)");
+  sub->add_option("--rocm-smi", o->rocm_smi,
+                  "WORKER=FILE: rocm-smi --showmeminfo vram --json output of one worker "
+                  "(repeatable)");
   sub->add_option("--set", o->set_name, "which set, when the directory holds several");
   sub->add_option("--backend", o->backend, "llama.cpp (default) or vllm")
       ->check(CLI::IsMember({"llama.cpp", "vllm"}));
@@ -267,7 +350,13 @@ command add_plan(CLI::App& app, streams& io) {
   sub->add_flag("--all-stages", o->all_stages, "try every stage, not only up to the first fit");
   sub->add_option("--alternatives", o->alternatives, "ranked alternatives to show (5)");
   sub->add_flag("--explain", o->explain, "list every rejected candidate with its rule");
-  sub->add_flag("--json", o->json, "print JSON instead of a table");
+  sub->add_flag("--json", o->json, "print JSON instead of a table (with the launch commands)");
+  sub->add_option("--emit", o->emit, "table (default) or launch: the commands that start the plan")
+      ->check(CLI::IsMember({"table", "launch"}));
+  sub->add_option("--model-path", o->model_path,
+                  "the model path (or hub id) in launch commands of workers without a copy "
+                  "(default: PATH)");
+  sub->add_option("--port", o->port, "the API port in launch commands (default: the engine's)");
   return {sub, [o, &io]() { return run_plan(*o, io); }};
 }
 

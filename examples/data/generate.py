@@ -136,7 +136,8 @@ def gpu(i, name, vram, used=None, vendor="nvidia"):
 write("clusters/lab.json", {
     "reserved": {"ram": "2GiB", "vram": "512MiB"},
     "volumes": [{"name": "nfs-models", "shared": True, "free": "4TB",
-                 "models": [{"name": "Llama-3.1-70B-Instruct", "bytes": t70}]}],
+                 "models": [{"name": "Llama-3.1-70B-Instruct", "bytes": t70,
+                             "path": "Llama-3.1-70B-Instruct"}]}],
     "workers": [
         {"name": "lab-a100", "address": "10.0.0.10", "ram": "512GiB", "ram_used": "24GiB",
          "disk_free": "2TB", "labels": {"rack": "r1"},

@@ -56,7 +56,7 @@ struct mount_info {
 
 /// @brief A copy of a model a worker (or a volume) already holds.
 struct model_copy {
-  std::string path;
+  std::string path;  ///< on a worker: its path there; on a volume: relative to the volume's root
   std::string name;  ///< the model's or its set's name ("Llama-3.1-70B-Instruct-Q4_K_M")
   bytes size;        ///< total bytes (0: unknown); with the name, identifies the content
 };
@@ -226,7 +226,13 @@ struct cluster {
       for (const auto& v : volumes) {
         if (v.name != mount.volume || !v.shared) continue;
         for (const auto& m : v.models) {
-          if (model.matches(m)) return {storage_source::shared, v.name, mount.path};
+          if (!model.matches(m)) continue;
+          // The copy's path is relative to the volume's root, which the worker mounts here.
+          std::string at = mount.path;
+          std::string_view rel = m.path;
+          while (!rel.empty() && rel.front() == '/') rel.remove_prefix(1);
+          if (!rel.empty()) at += (at.empty() || at.back() == '/' ? "" : "/") + std::string(rel);
+          return {storage_source::shared, v.name, at};
         }
       }
     }

@@ -430,6 +430,7 @@ void to_json(BasicJsonType& j, const placement& p) {
     e["name"] = w.name;
     e["source"] = w.source == storage_source::shared ? "shared:" + w.volume
                                                      : std::string(to_string(w.source));
+    e["path"] = w.path;
     e["bytes"] = w.weights;
     e["partial"] = w.partial;
     readers.push_back(std::move(e));

@@ -195,6 +195,7 @@ struct placed_worker {
   bytes ram_total;
   storage_source source = storage_source::none;  ///< where it reads the weights from
   std::string volume;                            ///< the shared volume, when `source` is `shared`
+  std::string path;      ///< where it reads the weights, when it holds a copy (its disk, a mount)
   bytes weights;         ///< bytes of weight files it reads (downloads when `source` is download)
   bool partial = false;  ///< reads only the files of its pipeline stage
 };

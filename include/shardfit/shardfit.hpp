@@ -20,6 +20,7 @@
 #include <shardfit/hf_config.hpp>
 #include <shardfit/index_file.hpp>
 #include <shardfit/inventory.hpp>
+#include <shardfit/inventory_sources.hpp>
 #include <shardfit/model.hpp>
 #include <shardfit/parallelism.hpp>
 #include <shardfit/placement.hpp>

@@ -65,6 +65,7 @@ inline void attach_storage(placement& p, const cluster& c, const model_profile& 
     placed_worker& w = p.workers[i];
     w.source = storage_source::none;
     w.volume.clear();
+    w.path.clear();
     w.weights = bytes{};
     w.partial = false;
     if (p.engine == backend::llama_cpp && w.role == worker_role::rpc) continue;
@@ -79,6 +80,7 @@ inline void attach_storage(placement& p, const cluster& c, const model_profile& 
     const model_location where = c.locate_model(w.worker, ref);
     w.source = where.source;
     w.volume = where.volume;
+    w.path = where.path;
     w.weights = need;
     switch (where.source) {
       case storage_source::present:
