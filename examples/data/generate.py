@@ -61,6 +61,9 @@ def qwen3_moe_tensors(c):
     return t
 
 
+listings = {}
+
+
 def model_dir(name, config, tensors, dtype_bytes=2, shard_limit=5_000_000_000):
     shards, cur, size = [], [], 0
     for tname, n in tensors:
@@ -77,9 +80,18 @@ def model_dir(name, config, tensors, dtype_bytes=2, shard_limit=5_000_000_000):
         fname = f"model-{k + 1:05d}-of-{len(shards):05d}.safetensors"
         for tname in names:
             weight_map[tname] = fname
+    listing = [{"type": "file", "path": "config.json", "size": len(json.dumps(config, indent=2)) + 1}]
+    for k, names in enumerate(shards):
+        fname = f"model-{k + 1:05d}-of-{len(shards):05d}.safetensors"
+        body = sum(n for t, n in tensors if t in set(names)) * dtype_bytes
+        listing.append({"type": "file", "path": fname, "size": body + 8 + 128 * len(names)})
+    listings[name] = listing
     write(f"models/{name}/config.json", config)
     write(f"models/{name}/model.safetensors.index.json",
           {"metadata": {"total_size": total}, "weight_map": dict(sorted(weight_map.items()))})
+    listing.insert(1, {"type": "file", "path": "model.safetensors.index.json",
+                       "size": os.path.getsize(os.path.join(
+                           HERE, f"models/{name}/model.safetensors.index.json"))})
     return total
 
 
@@ -116,6 +128,9 @@ deepseek_r1_bf16 = {
     "tie_word_embeddings": False, "torch_dtype": "bfloat16"}
 
 t8 = model_dir("Llama-3.1-8B-Instruct", llama8, llama_tensors(llama8))
+# A hub listing (the shape of GET /api/models/<repo>/tree/main): names and sizes only; the
+# shards' sizes are their tensors' bytes plus an estimated header, not the hub's own figures.
+write("listings/Llama-3.1-8B-Instruct.json", listings["Llama-3.1-8B-Instruct"])
 t70 = model_dir("Llama-3.1-70B-Instruct", llama70, llama_tensors(llama70))
 assert t8 == 16060522496, t8      # published total_size
 assert t70 == 141107412992, t70   # published total_size
@@ -140,14 +155,14 @@ write("clusters/lab.json", {
                              "path": "Llama-3.1-70B-Instruct"}]}],
     "workers": [
         {"name": "lab-a100", "address": "10.0.0.10", "ram": "512GiB", "ram_used": "24GiB",
-         "disk_free": "2TB", "labels": {"rack": "r1"},
+         "disk_free": "2TB", "labels": {"rack": "r1", "zone": "a"},
          "mounts": [{"path": "/mnt/models", "volume": "nfs-models", "shared": True}],
          "gpus": [gpu(i, "A100-SXM4-80GB", "80GiB", "1GiB") for i in range(4)]},
         {"name": "lab-4090-a", "address": "10.0.0.21", "ram": "128GiB", "ram_used": "6GiB",
-         "disk_free": "1TB", "mounts": [{"path": "/mnt/models", "volume": "nfs-models", "shared": True}],
+         "disk_free": "1TB", "labels": {"zone": "b"}, "mounts": [{"path": "/mnt/models", "volume": "nfs-models", "shared": True}],
          "gpus": [gpu(0, "RTX 4090", "24GiB", "300MiB"), gpu(1, "RTX 4090", "24GiB", "300MiB")]},
         {"name": "lab-4090-b", "address": "10.0.0.22", "ram": "128GiB", "ram_used": "40GiB",
-         "disk_free": "800GB",
+         "disk_free": "800GB", "labels": {"zone": "b"},
          "gpus": [gpu(0, "RTX 4090", "24GiB", "9GiB"), gpu(1, "RTX 4090", "24GiB", "300MiB")]},
         {"name": "host4080", "address": "10.0.0.30", "ram": "64GiB", "ram_used": "8GiB",
          "uma": False, "disk_free": "500GB",
