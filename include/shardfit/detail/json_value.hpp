@@ -56,14 +56,16 @@ class json_value {
     limits.max_depth = max_depth;
     json_cursor cur(text, source, limits);
     std::size_t budget = max_nodes;
-    json_value v = build(cur, budget);
+    json_value v = build(cur, budget, max_nodes);
     cur.expect_end();
     return v;
   }
 
  private:
-  static json_value build(json_cursor& cur, std::size_t& budget) {
-    if (budget == 0) cur.fail("more values than the limit for this file");
+  static json_value build(json_cursor& cur, std::size_t& budget, std::size_t max_nodes) {
+    if (budget == 0) {
+      cur.fail("more than " + std::to_string(max_nodes) + " JSON values; this file is refused");
+    }
     --budget;
     json_value v;
     v.type_ = cur.peek();
@@ -95,11 +97,11 @@ class json_value {
         break;
       }
       case json_type::array:
-        cur.read_array([&](std::size_t) { v.items_.push_back(build(cur, budget)); });
+        cur.read_array([&](std::size_t) { v.items_.push_back(build(cur, budget, max_nodes)); });
         break;
       case json_type::object:
         cur.read_object([&](std::string_view key) {
-          v.members_.emplace_back(std::string(key), build(cur, budget));
+          v.members_.emplace_back(std::string(key), build(cur, budget, max_nodes));
         });
         break;
     }
