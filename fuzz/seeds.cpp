@@ -95,10 +95,10 @@ int main(int argc, char** argv) {
       R"({"volumes": [{"name": "nfs", "models": [{"name": "fuzz"}]}], "workers": [{"name": "a", "ram": "32GiB", "disk_free": 1, "mounts": [{"path": "/m", "volume": "nfs"}], "gpus": [{"vram": "1GiB"}, {"index": 3, "vram": 8589934592, "vram_used": "4GiB"}]}, {"name": "b", "uma": true, "ram": "16GiB", "gpus": [{"vram": "12GiB"}]}, {"name": "c", "ram": "1TiB"}], "claims": [{"worker": "a", "gpu": 3, "vram": "2GiB", "ram": "1GiB"}]})");
 
   namespace samples = shardfit::test::samples;
-  put(out / "inventory", "kubectl", std::string(1, '\0') + samples::kubectl_nodes);
-  put(out / "inventory", "nvidia", std::string("\x01") + samples::nvidia_smi_2x4090);
-  put(out / "inventory", "nvidia_header", std::string("\x01") + samples::nvidia_smi_with_header);
-  put(out / "inventory", "rocm", std::string("\x02") + samples::rocm_smi_mi250x);
+  put(out / "inventory", "kubectl", std::string(1, '\0') + samples::kubectl_nodes());
+  put(out / "inventory", "nvidia", std::string("\x01") + samples::nvidia_smi_2x4090());
+  put(out / "inventory", "nvidia_header", std::string("\x01") + samples::nvidia_smi_with_header());
+  put(out / "inventory", "rocm", std::string("\x02") + samples::rocm_smi_mi250x());
   put(out / "inventory", "quantity", std::string("\x03") + "528157196Ki");
 
   int n = 0;

@@ -379,7 +379,7 @@ TEST(CliPlan, EmitLaunchPrintsTheCommandsInStartOrder) {
 TEST(CliPlan, ReadsKubernetesNodesAndNvidiaSmiOutput) {
   const std::string ex = SHARDFIT_EXAMPLES_DATA;
   temp_dir d;
-  d.write("nodes.json", shardfit::test::samples::kubectl_nodes);
+  d.write("nodes.json", shardfit::test::samples::kubectl_nodes());
   d.write("l4.csv", "0, NVIDIA L4, 23034, 0\n1, NVIDIA L4, 23034, 0\n");
   auto r = run_cli({"plan", ex + "/models/Llama-3.1-8B-Instruct", "--kube-nodes", d / "nodes.json",
                     "--nvidia-smi", "gpu-l4-0=" + (d / "l4.csv"), "--backend", "vllm", "--ctx",

@@ -35,7 +35,7 @@ std::string error_of(const auto& f) {
 TEST(NvidiaSmi, ReadsOneWorkersGpus) {
   worker_info base = named("box");
   base.ram = 128_GiB;
-  const worker_info w = shardfit::parse_nvidia_smi(samples::nvidia_smi_2x4090, "smi.csv", base);
+  const worker_info w = shardfit::parse_nvidia_smi(samples::nvidia_smi_2x4090(), "smi.csv", base);
   EXPECT_EQ(w.name, "box");
   EXPECT_EQ(w.ram, 128_GiB);
   ASSERT_EQ(w.gpus.size(), 2U);
@@ -50,7 +50,7 @@ TEST(NvidiaSmi, ReadsOneWorkersGpus) {
 
 TEST(NvidiaSmi, AcceptsTheHeaderUnitsCrlfAndUnknownUsedMemory) {
   const worker_info w =
-      shardfit::parse_nvidia_smi(samples::nvidia_smi_with_header, "smi.csv", named("h100"));
+      shardfit::parse_nvidia_smi(samples::nvidia_smi_with_header(), "smi.csv", named("h100"));
   ASSERT_EQ(w.gpus.size(), 2U);
   EXPECT_EQ(w.gpus[0].name, "NVIDIA H100 80GB HBM3");
   EXPECT_EQ(w.gpus[0].vram, bytes{85520809984});
@@ -80,7 +80,8 @@ TEST(NvidiaSmi, MalformedRowsNameTheLine) {
 }
 
 TEST(RocmSmi, ReadsCardsWithTheirProductNames) {
-  const worker_info w = shardfit::parse_rocm_smi(samples::rocm_smi_mi250x, "rocm.json", named("m"));
+  const worker_info w =
+      shardfit::parse_rocm_smi(samples::rocm_smi_mi250x(), "rocm.json", named("m"));
   ASSERT_EQ(w.gpus.size(), 2U);
   EXPECT_EQ(w.gpus[0].index, 0U);
   EXPECT_EQ(w.gpus[0].name, "AMD Instinct MI250X");
@@ -144,7 +145,7 @@ TEST(Quantity, ParsesKubernetesQuantities) {
 TEST(Kubernetes, ReadsSchedulableReadyNodesAndTheirGpus) {
   std::vector<std::string> warnings;
   const cluster c =
-      shardfit::parse_kubernetes_nodes(samples::kubectl_nodes, "nodes.json", &warnings);
+      shardfit::parse_kubernetes_nodes(samples::kubectl_nodes(), "nodes.json", &warnings);
   ASSERT_EQ(c.workers.size(), 4U);
   const auto& a = c.workers[0];
   EXPECT_EQ(a.name, "gpu-a100-0");
@@ -229,7 +230,7 @@ TEST(Kubernetes, MalformedNodesNameTheLineAndTheNode) {
 }
 
 TEST(Merge, LaterSourcesRefineEarlierOnes) {
-  cluster kube = shardfit::parse_kubernetes_nodes(samples::kubectl_nodes, "nodes.json");
+  cluster kube = shardfit::parse_kubernetes_nodes(samples::kubectl_nodes(), "nodes.json");
   cluster smi;
   smi.workers.push_back(shardfit::parse_nvidia_smi(
       "0, NVIDIA L4, 23034, 0\n1, NVIDIA L4, 23034, 512\n", "l4.csv", named("gpu-l4-0")));
@@ -268,9 +269,9 @@ TEST(Merge, InventorySourcesReadTheirFilesOnEverySnapshot) {
   const auto write = [&](const std::string& name, const std::string& text) {
     return dir.write(name, text);
   };
-  const std::string nodes = write("nodes.json", samples::kubectl_nodes);
+  const std::string nodes = write("nodes.json", samples::kubectl_nodes());
   const std::string smi = write("l4.csv", "0, NVIDIA L4, 23034, 0\n");
-  const std::string rocm = write("rocm.json", samples::rocm_smi_mi250x);
+  const std::string rocm = write("rocm.json", samples::rocm_smi_mi250x());
   const shardfit::merged_inventory inv{shardfit::kubernetes_nodes_inventory(nodes),
                                        shardfit::nvidia_smi_inventory(smi, named("gpu-l4-0")),
                                        shardfit::rocm_smi_inventory(rocm, named("gpu-mi250-0"))};

@@ -89,17 +89,17 @@ TEST(Robustness, NumbersPast64BitsAreRefusedByName) {
                   "i.json");
             }),
             "i.json: at offset 28: integer 18446744073709551616 does not fit 64 bits");
-  EXPECT_EQ(error_of([] {
-              (void)parse_kubernetes_nodes(
-                  R"({"items": [{"metadata": {"name": "n"}, "status": {"allocatable": {"memory": "99999999999999Ei"}}}]})",
-                  "nodes.json");
-            }),
-            "nodes.json: line 1: node 'n': memory '99999999999999Ei' is not a Kubernetes "
-            "quantity (e.g. 64Gi)");
-  EXPECT_EQ(error_of([] {
-              (void)parse_nvidia_smi("0, A, 9223372036854775808, 0\n", "smi.csv", {});
-            }),
-            "smi.csv: line 1: memory.total '9223372036854775808' is not a whole number of MiB");
+  EXPECT_EQ(
+      error_of([] {
+        (void)parse_kubernetes_nodes(
+            R"({"items": [{"metadata": {"name": "n"}, "status": {"allocatable": {"memory": "99999999999999Ei"}}}]})",
+            "nodes.json");
+      }),
+      "nodes.json: line 1: node 'n': memory '99999999999999Ei' is not a Kubernetes "
+      "quantity (e.g. 64Gi)");
+  EXPECT_EQ(
+      error_of([] { (void)parse_nvidia_smi("0, A, 9223372036854775808, 0\n", "smi.csv", {}); }),
+      "smi.csv: line 1: memory.total '9223372036854775808' is not a whole number of MiB");
 }
 
 }  // namespace

@@ -247,7 +247,7 @@ int run_plan(const plan_options& o, streams& io) {
       return exit_no_fit;
     }
     io.out << "# " << model.name << ": " << to_string(r.chosen->stage) << ", start in this order\n";
-    if (rq.engine == backend::llama_cpp && !ls.gguf) {
+    if (rq.engine == backend::llama_cpp && !ls.gguf && o.model_path.empty()) {
       io.out << "# " << o.path << " is not GGUF: convert it for llama.cpp (convert_hf_to_gguf.py) "
              << "and name the GGUF with --model-path\n";
     }
