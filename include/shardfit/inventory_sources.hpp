@@ -453,8 +453,9 @@ inline std::optional<bytes> amd_vram_label(std::string_view v) noexcept {
       return k;
     };
     std::uint32_t next_index = 0;
-    const auto add_gpus = [&](std::uint64_t count, std::string_view vendor, std::string gpu_name,
-                              std::optional<bytes> vram, std::string_view memory_label) {
+    const auto add_gpus = [&](std::uint64_t count, std::string_view vendor,
+                              const std::string& gpu_name, std::optional<bytes> vram,
+                              std::string_view memory_label) {
       if (count == 0) return;
       if (!vram) {
         warn(who + ": " + std::to_string(count) + " " + std::string(vendor) + " GPUs but no " +

@@ -10,6 +10,7 @@
 #include <shardfit/model.hpp>
 #include <shardfit/placement.hpp>
 
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -109,7 +110,7 @@ namespace detail {
 
 // "0.9", "0.875": up to four decimals, no trailing zeros.
 inline std::string short_decimal(double v) {
-  const auto scaled = static_cast<std::uint64_t>(v * 10000.0 + 0.5);
+  const auto scaled = static_cast<std::uint64_t>(std::llround(v * 10000.0));
   std::string out = std::to_string(scaled / 10000);
   std::uint64_t frac = scaled % 10000;
   if (frac == 0) return out;
