@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/errors.hpp"
+
 #include "support/inventory_samples.hpp"
 #include "support/temp_dir.hpp"
 
@@ -9,6 +11,8 @@
 #include <vector>
 
 namespace {
+
+using shardfit::test::error_of;
 
 using shardfit::bytes;
 using shardfit::cluster;
@@ -21,15 +25,6 @@ worker_info named(const std::string& name) {
   w.name = name;
   w.address = name;
   return w;
-}
-
-std::string error_of(const auto& f) {
-  try {
-    f();
-  } catch (const shardfit::error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 TEST(NvidiaSmi, ReadsOneWorkersGpus) {

@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "support/clusters.hpp"
-#include "support/configs.hpp"
+#include "support/models.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -19,26 +19,14 @@ namespace {
 
 using namespace shardfit;
 using namespace shardfit::literals;
+using shardfit::test::deepseek_r1_bf16;
 using shardfit::test::gpus;
+using shardfit::test::llama70b;
+using shardfit::test::llama8b;
 using shardfit::test::worker;
-namespace cfg = shardfit::test::configs;
 using argv_t = std::vector<std::string>;
 using env_t = std::vector<std::pair<std::string, std::string>>;
 
-model_profile config_model(const std::string& config, const std::string& name) {
-  auto m = profile_from_config(parse_hf_config(config, "config.json"));
-  m.name = name;
-  return m;
-}
-
-const model_profile& llama8b() {
-  static const auto m = config_model(cfg::llama_3_1_8b, "Llama-3.1-8B");
-  return m;
-}
-const model_profile& llama70b() {
-  static const auto m = config_model(cfg::llama_3_1_70b, "Llama-3.1-70B");
-  return m;
-}
 // The 70B as a GGUF set: what llama-server is given.
 model_profile llama70b_gguf() {
   model_profile m = llama70b();
@@ -48,12 +36,6 @@ model_profile llama70b_gguf() {
              "/data/l70/Llama-3.1-70B-Q8_0-00003-of-00003.gguf"};
   return m;
 }
-const model_profile& deepseek_r1_bf16() {
-  static const auto m =
-      load_model(std::string(SHARDFIT_EXAMPLES_DATA) + "/models/DeepSeek-R1-BF16");
-  return m;
-}
-
 cluster base() {
   cluster c;
   c.reserved.vram = 512_MiB;

@@ -8,6 +8,7 @@
 
 #include "support/clusters.hpp"
 #include "support/configs.hpp"
+#include "support/models.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -18,30 +19,14 @@ namespace {
 
 using namespace shardfit;
 using namespace shardfit::literals;
+using shardfit::test::config_model;
+using shardfit::test::deepseek_r1_bf16;
 using shardfit::test::gpu;
 using shardfit::test::gpus;
+using shardfit::test::llama70b;
+using shardfit::test::llama8b;
 using shardfit::test::worker;
 namespace cfg = shardfit::test::configs;
-
-model_profile config_model(const std::string& config, const std::string& name) {
-  auto m = profile_from_config(parse_hf_config(config, "config.json"));
-  m.name = name;
-  return m;
-}
-
-const model_profile& llama8b() {
-  static const auto m = config_model(cfg::llama_3_1_8b, "Llama-3.1-8B");
-  return m;
-}
-const model_profile& llama70b() {
-  static const auto m = config_model(cfg::llama_3_1_70b, "Llama-3.1-70B");
-  return m;
-}
-const model_profile& deepseek_r1_bf16() {
-  static const auto m =
-      load_model(std::string(SHARDFIT_EXAMPLES_DATA) + "/models/DeepSeek-R1-BF16");
-  return m;
-}
 
 cluster base() {
   cluster c;

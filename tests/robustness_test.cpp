@@ -12,20 +12,15 @@
 
 #include <gtest/gtest.h>
 
+#include "support/errors.hpp"
+
 #include <string>
 
 namespace {
 
-using namespace shardfit;
+using shardfit::test::error_of;
 
-std::string error_of(const auto& f) {
-  try {
-    f();
-  } catch (const shardfit::error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using namespace shardfit;
 
 const std::string& deep() {
   static const std::string s = std::string(100000, '[') + std::string(100000, ']');

@@ -584,16 +584,18 @@ inline void merge_into(cluster& into, const cluster& from) {
   return out;
 }
 
-/// @brief One worker's GPUs from a file of `nvidia-smi` CSV output, read on every snapshot.
-/// The worker's other facts (RAM, address, labels) come from `base` or a merged source.
-class nvidia_smi_inventory {
+namespace detail {
+
+// One worker's GPUs from a file of a GPU tool's output, read with `Parse` on every snapshot.
+template <worker_info (*Parse)(std::string_view, const std::string&, worker_info)>
+class worker_file_inventory {
  public:
-  nvidia_smi_inventory(std::string path, worker_info base)
+  worker_file_inventory(std::string path, worker_info base)
       : path_(std::move(path)), base_(std::move(base)) {}
   [[nodiscard]] cluster snapshot() const {
     cluster c;
     c.workers.push_back(
-        parse_nvidia_smi(posix_filesystem{}.read_file(path_, std::size_t{1} << 20U), path_, base_));
+        Parse(posix_filesystem{}.read_file(path_, std::size_t{1} << 20U), path_, base_));
     return c;
   }
 
@@ -601,23 +603,16 @@ class nvidia_smi_inventory {
   std::string path_;
   worker_info base_;
 };
+
+}  // namespace detail
+
+/// @brief One worker's GPUs from a file of `nvidia-smi` CSV output, read on every snapshot:
+/// `nvidia_smi_inventory(path, base)`. The worker's other facts (RAM, address, labels) come
+/// from `base` or a merged source.
+using nvidia_smi_inventory = detail::worker_file_inventory<&parse_nvidia_smi>;
 
 /// @brief One worker's GPUs from a file of `rocm-smi --showmeminfo vram --json` output.
-class rocm_smi_inventory {
- public:
-  rocm_smi_inventory(std::string path, worker_info base)
-      : path_(std::move(path)), base_(std::move(base)) {}
-  [[nodiscard]] cluster snapshot() const {
-    cluster c;
-    c.workers.push_back(
-        parse_rocm_smi(posix_filesystem{}.read_file(path_, std::size_t{1} << 20U), path_, base_));
-    return c;
-  }
-
- private:
-  std::string path_;
-  worker_info base_;
-};
+using rocm_smi_inventory = detail::worker_file_inventory<&parse_rocm_smi>;
 
 /// @brief A cluster from a file of `kubectl get nodes -o json` output.
 class kubernetes_nodes_inventory {
