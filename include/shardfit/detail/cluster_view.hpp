@@ -15,6 +15,7 @@
 #include <string_view>
 #include <tuple>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace shardfit {
@@ -126,6 +127,36 @@ inline std::string worker_label(const cluster& c, const worker_view& v) {
 
 inline std::string gpu_label(const cluster& c, const worker_view& v, const gpu_view& g) {
   return c.workers[v.worker].name + ":" + std::to_string(g.index);
+}
+
+// A manual selection ("a:0,a:1,b:0") grouped by worker, in order of first mention: each
+// worker's view index with the view positions of its GPUs.
+// Throws invalid_argument for a worker or GPU that does not exist.
+inline std::vector<std::pair<std::uint32_t, std::vector<std::uint32_t>>> group_selection(
+    const cluster& c, const cluster_view& v, const std::vector<gpu_ref>& gpus) {
+  std::vector<std::pair<std::uint32_t, std::vector<std::uint32_t>>> groups;
+  for (const auto& ref : gpus) {
+    const auto wi = c.find_worker(ref.worker);
+    if (!wi) throw error::invalid_argument("--gpus: no worker is named '" + ref.worker + "'");
+    const auto& w = v.workers[*wi];
+    std::optional<std::uint32_t> g;
+    for (std::uint32_t i = 0; i < w.gpus.size(); ++i) {
+      if (w.gpus[i].index == ref.index) g = i;
+    }
+    if (!g) {
+      throw error::invalid_argument("--gpus: worker '" + ref.worker + "' has no GPU " +
+                                    std::to_string(ref.index));
+    }
+    const auto view = static_cast<std::uint32_t>(*wi);
+    auto it = std::find_if(groups.begin(), groups.end(),
+                           [&](const auto& grp) { return grp.first == view; });
+    if (it == groups.end()) {
+      groups.emplace_back(view, std::vector<std::uint32_t>{*g});
+    } else {
+      it->second.push_back(*g);
+    }
+  }
+  return groups;
 }
 
 // Whether two sets of GPUs of one worker are alike GPU for GPU (model, size, free memory): the

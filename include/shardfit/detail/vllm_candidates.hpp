@@ -269,27 +269,7 @@ class vllm_enumerator {
   // Manual selection: one worker (tensor parallel) or equal GPU counts on several (pipeline).
   [[nodiscard]] std::vector<placement> manual(const std::vector<gpu_ref>& gpus) const {
     std::vector<placement> out;
-    std::vector<std::pair<std::uint32_t, std::vector<std::uint32_t>>> groups;
-    for (const auto& ref : gpus) {
-      const auto wi = c_.find_worker(ref.worker);
-      if (!wi) throw error::invalid_argument("--gpus: no worker is named '" + ref.worker + "'");
-      const auto& w = v_.workers[*wi];
-      std::optional<std::uint32_t> g;
-      for (std::uint32_t i = 0; i < w.gpus.size(); ++i) {
-        if (w.gpus[i].index == ref.index) g = i;
-      }
-      if (!g) {
-        throw error::invalid_argument("--gpus: worker '" + ref.worker + "' has no GPU " +
-                                      std::to_string(ref.index));
-      }
-      auto it =
-          std::find_if(groups.begin(), groups.end(), [&](const auto& x) { return x.first == *wi; });
-      if (it == groups.end()) {
-        groups.emplace_back(*wi, std::vector<std::uint32_t>{*g});
-      } else {
-        it->second.push_back(*g);
-      }
-    }
+    const auto groups = group_selection(c_, v_, gpus);
     const auto t = static_cast<std::uint32_t>(groups.front().second.size());
     for (const auto& g : groups) {
       if (g.second.size() != t) {
