@@ -124,6 +124,8 @@ TEST(Quantity, ParsesKubernetesQuantities) {
   EXPECT_EQ(parse_quantity("8"), 8ULL);
   EXPECT_EQ(parse_quantity("1e3"), 1000ULL);
   EXPECT_EQ(parse_quantity("1E3"), 1000ULL);
+  EXPECT_EQ(parse_quantity("1.5e3"), 1500ULL);
+  EXPECT_EQ(parse_quantity("1Gie3"), std::nullopt);
   EXPECT_EQ(parse_quantity("16E"), 16'000'000'000'000'000'000ULL);
   EXPECT_EQ(parse_quantity("1500m"), 1ULL);
   EXPECT_EQ(parse_quantity("100m"), 0ULL);

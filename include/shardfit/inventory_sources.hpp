@@ -21,7 +21,6 @@
 ///   (`amd.com/gpu.vram` = `64G`, or `[beta.]amd.com/gpu.vram.64G` = count; G means GiB).
 ///   Unschedulable and NotReady nodes are left out, with a warning.
 
-#include <shardfit/detail/checked.hpp>
 #include <shardfit/detail/json_value.hpp>
 #include <shardfit/error.hpp>
 #include <shardfit/filesystem.hpp>
@@ -29,6 +28,7 @@
 #include <shardfit/units.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -51,14 +51,9 @@ inline std::size_t line_of(std::string_view text, std::size_t offset) noexcept {
 
 // A whole decimal number, nothing else; nothing on overflow or any other character.
 inline std::optional<std::uint64_t> parse_whole(std::string_view s) noexcept {
-  if (s.empty() || s.size() > 20) return std::nullopt;
   std::uint64_t v = 0;
-  for (const char c : s) {
-    if (c < '0' || c > '9') return std::nullopt;
-    if (mul_overflows(v, 10, v) || add_overflows(v, static_cast<std::uint64_t>(c - '0'), v)) {
-      return std::nullopt;
-    }
-  }
+  const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || r.ec != std::errc{} || r.ptr != s.data() + s.size()) return std::nullopt;
   return v;
 }
 
@@ -88,77 +83,45 @@ inline json_value parse_json_with_lines(std::string_view text, const std::string
 
 }  // namespace detail
 
-/// @brief Parses a Kubernetes resource quantity ("528157196Ki", "64Gi", "1.5G", "8", "1e3")
-/// into a whole number, rounding fractions down; nothing when malformed or over 2^64.
-[[nodiscard]] inline std::optional<std::uint64_t> parse_quantity(std::string_view s) noexcept {
-  s = detail::trim(s);
-  std::size_t i = 0;
-  std::uint64_t whole = 0;
-  std::uint64_t frac = 0;      // the fraction's digits as an integer
-  std::uint64_t frac_den = 1;  // 10^(its digits)
-  const auto digit = [&](std::size_t k) { return k < s.size() && s[k] >= '0' && s[k] <= '9'; };
-  if (!digit(0)) return std::nullopt;
-  for (; digit(i); ++i) {
-    if (detail::mul_overflows(whole, 10, whole) ||
-        detail::add_overflows(whole, static_cast<std::uint64_t>(s[i] - '0'), whole)) {
-      return std::nullopt;
-    }
-  }
-  if (i < s.size() && s[i] == '.') {
-    ++i;
-    if (!digit(i)) return std::nullopt;
-    for (; digit(i); ++i) {
-      if (frac_den >= 1'000'000'000'000'000ULL) continue;  // beyond 18 digits: ignored
-      frac = frac * 10 + static_cast<std::uint64_t>(s[i] - '0');
-      frac_den *= 10;
-    }
-  }
-  const std::string_view suffix = s.substr(i);
-  // multiplier = num / den
-  std::uint64_t num = 1;
-  std::uint64_t den = 1;
-  static constexpr std::pair<std::string_view, unsigned> binary[] = {
-      {"Ki", 10}, {"Mi", 20}, {"Gi", 30}, {"Ti", 40}, {"Pi", 50}, {"Ei", 60}};
-  static constexpr std::pair<std::string_view, int> decimal[] = {
-      {"n", -9}, {"u", -6}, {"m", -3}, {"", 0},   {"k", 3},
-      {"M", 6},  {"G", 9},  {"T", 12}, {"P", 15}, {"E", 18}};
-  bool known = false;
-  for (const auto& [name, shift] : binary) {
-    if (suffix == name) {
-      num = std::uint64_t{1} << shift;
-      known = true;
-    }
-  }
+/// @brief Parses a Kubernetes resource quantity ("528157196Ki", "64Gi", "1.5G", "8", "1e3",
+/// "1500m") into a whole number, rounding fractions of a unit down; nothing when malformed or
+/// over 2^64. The suffixes shared with sizes are `parse_bytes`'s; this adds the sub-units
+/// (m, u, n) and decimal exponents Kubernetes also writes.
+[[nodiscard]] inline std::optional<std::uint64_t> parse_quantity(std::string_view text) {
+  std::string_view s = detail::trim(text);
   int exponent = 0;
-  for (const auto& [name, e] : decimal) {
-    if (suffix == name) {
-      exponent = e;
-      known = true;
-    }
-  }
-  if (!known) {  // 1e3, 1E-3
-    if (suffix.size() < 2 || (suffix[0] != 'e' && suffix[0] != 'E')) return std::nullopt;
-    std::string_view digits = suffix.substr(1);
+  if (!s.empty() && (s.back() == 'm' || s.back() == 'u' || s.back() == 'n')) {
+    exponent = s.back() == 'm' ? -3 : s.back() == 'u' ? -6 : -9;
+    s.remove_suffix(1);
+  } else if (const auto e = s.find_last_of("eE"); e != std::string_view::npos && e + 1 < s.size()) {
+    std::string_view digits = s.substr(e + 1);  // "1e3", "1E-3"; a bare "16E" is exa
     const bool negative = digits.front() == '-';
     if (digits.front() == '+' || negative) digits.remove_prefix(1);
-    const auto e = detail::parse_whole(digits);
-    if (!e || *e > 18) return std::nullopt;
-    exponent = negative ? -static_cast<int>(*e) : static_cast<int>(*e);
+    const auto n = detail::parse_whole(digits);
+    if (!n || *n > 18) return std::nullopt;
+    exponent = negative ? -static_cast<int>(*n) : static_cast<int>(*n);
+    s = s.substr(0, e);
   }
-  for (int k = 0; k < exponent; ++k) {
-    if (detail::mul_overflows(num, 10, num)) return std::nullopt;
+  if (exponent != 0 && s.find_first_not_of("0123456789.") != std::string_view::npos) {
+    return std::nullopt;  // a unit and an exponent together
   }
-  for (int k = 0; k > exponent; --k) den *= 10;
-  // (whole + frac / frac_den) * num / den, rounded down, without overflow.
-  std::uint64_t out = 0;
-  if (detail::mul_overflows(whole, num, out)) return std::nullopt;
-  out /= den;
-  // The fraction's part: frac * num / (frac_den * den), computed in steps that cannot overflow.
-  long double part = static_cast<long double>(frac) * static_cast<long double>(num) /
-                     (static_cast<long double>(frac_den) * static_cast<long double>(den));
-  if (part >= 18446744073709551615.0L) return std::nullopt;
-  if (detail::add_overflows(out, static_cast<std::uint64_t>(part), out)) return std::nullopt;
-  return out;
+  // A positive exponent moves the decimal point right before parsing, so fractions scale
+  // exactly ("1.5e3" is 1500).
+  std::string number(s);
+  if (exponent > 0) {
+    const auto dot = number.find('.');
+    std::string frac = dot == std::string::npos ? "" : number.substr(dot + 1);
+    number.resize(std::min(number.size(), dot));
+    const auto shift = static_cast<std::size_t>(exponent);
+    frac.resize(std::max(frac.size(), shift), '0');
+    number += frac.substr(0, shift);
+    if (frac.size() > shift) number += "." + frac.substr(shift);
+  }
+  const auto b = try_parse_bytes(number);
+  if (!b) return std::nullopt;
+  std::uint64_t v = b->count();
+  for (int k = 0; k > exponent; --k) v /= 10;
+  return v;
 }
 
 /// @brief Reads `nvidia-smi --query-gpu=index,name,memory.total,memory.used
@@ -293,31 +256,15 @@ inline json_value parse_json_with_lines(std::string_view text, const std::string
 
 namespace detail {
 
-// "64G", "64Gi", "16384M": a GPU memory label of the AMD node labeller (binary units).
-inline std::optional<bytes> amd_vram_label(std::string_view v) noexcept {
+// "64G", "64Gi", "16384M": a GPU memory label of the AMD node labeller, whose letters are binary
+// units (G is GiB).
+inline std::optional<bytes> amd_vram_label(std::string_view v) {
   v = trim(v);
   if (!v.empty() && v.back() == 'i') v.remove_suffix(1);
-  if (v.empty()) return std::nullopt;
-  unsigned shift = 0;
-  switch (v.back()) {
-    case 'K':
-      shift = 10;
-      break;
-    case 'M':
-      shift = 20;
-      break;
-    case 'G':
-      shift = 30;
-      break;
-    case 'T':
-      shift = 40;
-      break;
-    default:
-      return std::nullopt;
+  if (v.size() < 2 || std::string_view("KMGT").find(v.back()) == std::string_view::npos) {
+    return std::nullopt;
   }
-  const auto n = parse_whole(v.substr(0, v.size() - 1));
-  if (!n || *n > (std::uint64_t{1} << 20U)) return std::nullopt;
-  return bytes{*n << shift};
+  return try_parse_bytes(std::string(v) + "i");
 }
 
 }  // namespace detail
