@@ -18,6 +18,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace shardfit::cli {
@@ -77,26 +78,24 @@ cluster read_cluster(const plan_options& o, std::vector<std::string>& warnings) 
         "--rocm-smi WORKER=FILE");
   }
   std::vector<cluster> parts;
-  const posix_filesystem fs;
   if (!o.kube_nodes.empty()) {
-    parts.push_back(parse_kubernetes_nodes(fs.read_file(o.kube_nodes, std::size_t{256} << 20U),
-                                           o.kube_nodes, &warnings));
+    parts.push_back(kubernetes_nodes_inventory(o.kube_nodes, &warnings).snapshot());
   }
   if (!o.cluster.empty()) parts.push_back(cluster_json_inventory(o.cluster).snapshot());
-  const auto base = [&](const std::string& name) {
-    worker_info w;
-    w.name = name;
-    w.address = name;
-    return w;
+  // One worker's GPUs per WORKER=FILE; its other facts come from the sources above.
+  const auto per_worker = [&](const std::vector<std::string>& items, const char* option,
+                              auto inventory_type) {
+    for (const auto& item : items) {
+      const auto [name, file] = worker_file(item, option);
+      worker_info w;
+      w.name = name;
+      w.address = name;
+      using inventory = typename decltype(inventory_type)::type;
+      parts.push_back(inventory(file, std::move(w)).snapshot());
+    }
   };
-  for (const auto& item : o.nvidia_smi) {
-    const auto [name, file] = worker_file(item, "--nvidia-smi");
-    parts.push_back(nvidia_smi_inventory(file, base(name)).snapshot());
-  }
-  for (const auto& item : o.rocm_smi) {
-    const auto [name, file] = worker_file(item, "--rocm-smi");
-    parts.push_back(rocm_smi_inventory(file, base(name)).snapshot());
-  }
+  per_worker(o.nvidia_smi, "--nvidia-smi", std::type_identity<nvidia_smi_inventory>{});
+  per_worker(o.rocm_smi, "--rocm-smi", std::type_identity<rocm_smi_inventory>{});
   return merge_clusters(parts);
 }
 

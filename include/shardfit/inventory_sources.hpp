@@ -561,17 +561,21 @@ using nvidia_smi_inventory = detail::worker_file_inventory<&parse_nvidia_smi>;
 /// @brief One worker's GPUs from a file of `rocm-smi --showmeminfo vram --json` output.
 using rocm_smi_inventory = detail::worker_file_inventory<&parse_rocm_smi>;
 
-/// @brief A cluster from a file of `kubectl get nodes -o json` output.
+/// @brief A cluster from a file of `kubectl get nodes -o json` output, read on every snapshot;
+/// its warnings (nodes left out, GPUs without a memory label) go to `warnings` when given.
 class kubernetes_nodes_inventory {
  public:
-  explicit kubernetes_nodes_inventory(std::string path) : path_(std::move(path)) {}
+  explicit kubernetes_nodes_inventory(std::string path,
+                                      std::vector<std::string>* warnings = nullptr)
+      : path_(std::move(path)), warnings_(warnings) {}
   [[nodiscard]] cluster snapshot() const {
     return parse_kubernetes_nodes(posix_filesystem{}.read_file(path_, std::size_t{256} << 20U),
-                                  path_, nullptr);
+                                  path_, warnings_);
   }
 
  private:
   std::string path_;
+  std::vector<std::string>* warnings_;
 };
 
 /// @brief Several inventory sources merged in order on every snapshot (later sources win, see
