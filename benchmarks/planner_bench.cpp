@@ -18,25 +18,9 @@ namespace {
 using namespace shardfit;
 using namespace shardfit::literals;
 
-const char* const kLlama70b = R"({
-  "architectures": ["LlamaForCausalLM"], "model_type": "llama",
-  "hidden_size": 8192, "intermediate_size": 28672, "num_hidden_layers": 80,
-  "num_attention_heads": 64, "num_key_value_heads": 8, "vocab_size": 128256,
-  "max_position_embeddings": 131072, "tie_word_embeddings": false, "torch_dtype": "bfloat16"})";
-
-const char* const kDeepSeekR1Bf16 = R"({
-  "architectures": ["DeepseekV3ForCausalLM"], "model_type": "deepseek_v3",
-  "hidden_size": 7168, "intermediate_size": 18432, "moe_intermediate_size": 2048,
-  "num_hidden_layers": 61, "num_attention_heads": 128, "num_key_value_heads": 128,
-  "n_routed_experts": 256, "n_shared_experts": 1, "num_experts_per_tok": 8,
-  "first_k_dense_replace": 3, "moe_layer_freq": 1, "q_lora_rank": 1536, "kv_lora_rank": 512,
-  "qk_nope_head_dim": 128, "qk_rope_head_dim": 64, "v_head_dim": 128, "vocab_size": 129280,
-  "max_position_embeddings": 163840, "tie_word_embeddings": false, "torch_dtype": "bfloat16"})";
-
-model_profile model(const char* config, const char* name) {
-  auto m = profile_from_config(parse_hf_config(config, "config.json"));
-  m.name = name;
-  return m;
+// The bundled example models (config.json, and the index for the 70B).
+model_profile model(const char* dir) {
+  return load_model(std::string(SHARDFIT_EXAMPLES_DATA) + "/models/" + dir);
 }
 
 struct gpu_kind {
@@ -81,7 +65,7 @@ cluster random_cluster(std::uint32_t n, std::uint32_t min_gpus, std::uint32_t ma
 }
 
 void BM_PlanDeepSeekR1Bf16_30Workers(benchmark::State& state) {
-  const auto m = model(kDeepSeekR1Bf16, "DeepSeek-R1-BF16");
+  const auto m = model("DeepSeek-R1-BF16");
   const auto c = random_cluster(30, 8, 16,
                                 {{"RTX 4090", 24_GiB},
                                  {"L40S", 48_GiB},
@@ -106,7 +90,7 @@ void BM_PlanDeepSeekR1Bf16_30Workers(benchmark::State& state) {
 BENCHMARK(BM_PlanDeepSeekR1Bf16_30Workers)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
 void BM_Plan70b(benchmark::State& state) {
-  const auto m = model(kLlama70b, "Llama-3.1-70B");
+  const auto m = model("Llama-3.1-70B-Instruct");
   const auto n = static_cast<std::uint32_t>(state.range(0));
   const auto c =
       random_cluster(n, 8, 8, {{"RTX 4090", 24_GiB}, {"L40S", 48_GiB}, {"H100", 80_GiB}}, n);
