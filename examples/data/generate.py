@@ -23,6 +23,12 @@ def write(path, obj):
         f.write("\n")
 
 
+def attention(p, h, q, kv):
+    return [(p + "input_layernorm.weight", h), (p + "self_attn.q_proj.weight", q * h),
+            (p + "self_attn.k_proj.weight", kv * h), (p + "self_attn.v_proj.weight", kv * h),
+            (p + "self_attn.o_proj.weight", h * q)]
+
+
 def llama_tensors(c):
     h, ff, v = c["hidden_size"], c["intermediate_size"], c["vocab_size"]
     hd = c.get("head_dim", h // c["num_attention_heads"])
@@ -30,11 +36,9 @@ def llama_tensors(c):
     t = [("model.embed_tokens.weight", v * h)]
     for i in range(c["num_hidden_layers"]):
         p = f"model.layers.{i}."
-        t += [(p + "input_layernorm.weight", h), (p + "self_attn.q_proj.weight", q * h),
-              (p + "self_attn.k_proj.weight", kv * h), (p + "self_attn.v_proj.weight", kv * h),
-              (p + "self_attn.o_proj.weight", h * q), (p + "post_attention_layernorm.weight", h),
-              (p + "mlp.gate_proj.weight", ff * h), (p + "mlp.up_proj.weight", ff * h),
-              (p + "mlp.down_proj.weight", h * ff)]
+        t += attention(p, h, q, kv)
+        t += [(p + "post_attention_layernorm.weight", h), (p + "mlp.gate_proj.weight", ff * h),
+              (p + "mlp.up_proj.weight", ff * h), (p + "mlp.down_proj.weight", h * ff)]
     t += [("model.norm.weight", h)]
     if not c.get("tie_word_embeddings"):
         t += [("lm_head.weight", v * h)]
@@ -48,11 +52,9 @@ def qwen3_moe_tensors(c):
     t = [("model.embed_tokens.weight", v * h)]
     for i in range(c["num_hidden_layers"]):
         p = f"model.layers.{i}."
-        t += [(p + "input_layernorm.weight", h), (p + "self_attn.q_proj.weight", q * h),
-              (p + "self_attn.k_proj.weight", kv * h), (p + "self_attn.v_proj.weight", kv * h),
-              (p + "self_attn.o_proj.weight", h * q), (p + "self_attn.q_norm.weight", hd),
-              (p + "self_attn.k_norm.weight", hd), (p + "post_attention_layernorm.weight", h),
-              (p + "mlp.gate.weight", e * h)]
+        t += attention(p, h, q, kv)
+        t += [(p + "self_attn.q_norm.weight", hd), (p + "self_attn.k_norm.weight", hd),
+              (p + "post_attention_layernorm.weight", h), (p + "mlp.gate.weight", e * h)]
         for x in range(e):
             ep = p + f"mlp.experts.{x}."
             t += [(ep + "gate_proj.weight", mf * h), (ep + "up_proj.weight", mf * h),
@@ -65,33 +67,27 @@ listings = {}
 
 
 def model_dir(name, config, tensors, dtype_bytes=2, shard_limit=5_000_000_000):
-    shards, cur, size = [], [], 0
+    shards, cur, size = [], [], 0  # shards: (tensor names, bytes of their data)
     for tname, n in tensors:
         b = n * dtype_bytes
         if cur and size + b > shard_limit:
-            shards.append(cur)
+            shards.append((cur, size))
             cur, size = [], 0
         cur.append(tname)
         size += b
-    shards.append(cur)
+    shards.append((cur, size))
     total = sum(n for _, n in tensors) * dtype_bytes
-    weight_map = {}
-    for k, names in enumerate(shards):
-        fname = f"model-{k + 1:05d}-of-{len(shards):05d}.safetensors"
-        for tname in names:
-            weight_map[tname] = fname
-    listing = [{"type": "file", "path": "config.json", "size": len(json.dumps(config, indent=2)) + 1}]
-    for k, names in enumerate(shards):
-        fname = f"model-{k + 1:05d}-of-{len(shards):05d}.safetensors"
-        body = sum(n for t, n in tensors if t in set(names)) * dtype_bytes
-        listing.append({"type": "file", "path": fname, "size": body + 8 + 128 * len(names)})
-    listings[name] = listing
+    files = [f"model-{k + 1:05d}-of-{len(shards):05d}.safetensors" for k in range(len(shards))]
+    weight_map = {t: f for f, (names, _) in zip(files, shards) for t in names}
     write(f"models/{name}/config.json", config)
     write(f"models/{name}/model.safetensors.index.json",
           {"metadata": {"total_size": total}, "weight_map": dict(sorted(weight_map.items()))})
-    listing.insert(1, {"type": "file", "path": "model.safetensors.index.json",
-                       "size": os.path.getsize(os.path.join(
-                           HERE, f"models/{name}/model.safetensors.index.json"))})
+    listing = [{"type": "file", "path": small,
+                "size": os.path.getsize(os.path.join(HERE, f"models/{name}/{small}"))}
+               for small in ("config.json", "model.safetensors.index.json")]
+    listing += [{"type": "file", "path": f, "size": body + 8 + 128 * len(names)}
+                for f, (names, body) in zip(files, shards)]
+    listings[name] = listing
     return total
 
 
