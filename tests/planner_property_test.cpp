@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "support/configs.hpp"
+#include "support/placement_checks.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -236,25 +237,7 @@ void check_placement(const placement& p, const cluster& c, const model_profile& 
       EXPECT_FALSE(main.gpus.empty());
     }
     // The bytes are the estimator's own for the placement's split.
-    std::vector<llama_device> devs;
-    std::vector<const placed_gpu*> order;
-    for (std::size_t w = 1; w < p.workers.size(); ++w) {
-      for (const auto& g : p.workers[w].gpus) {
-        devs.push_back({"", device_kind::rpc, g.allocatable});
-        order.push_back(&g);
-      }
-    }
-    for (const auto& g : main.gpus) {
-      devs.push_back({"", device_kind::gpu, g.allocatable});
-      order.push_back(&g);
-    }
-    const std::vector<double> split(p.tensor_split.begin(), p.tensor_split.end());
-    const auto e = est->estimate(devs, {static_cast<std::int32_t>(p.offloaded_layers), split});
-    for (std::size_t i = 0; i < order.size(); ++i) {
-      EXPECT_EQ(order[i]->vram, e.devices[i + 1].total);
-      EXPECT_EQ(order[i]->repeating_layers, e.devices[i + 1].layers);
-    }
-    EXPECT_EQ(main.ram, e.host().total);
+    shardfit::test::expect_llama_bytes_match(p, *est);
   } else {
     // Rule 3: only layouts vLLM's rules accept.
     EXPECT_TRUE(check_parallel(m, {p.tensor_parallel, p.pipeline_parallel, rq.vllm.ep}).valid);

@@ -9,6 +9,7 @@
 #include "support/clusters.hpp"
 #include "support/configs.hpp"
 #include "support/models.hpp"
+#include "support/placement_checks.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -59,33 +60,10 @@ const rejection* find_rejection(const plan_result& r, const std::string& candida
   return nullptr;
 }
 
-// The placement's bytes are the estimator's own for its split (llama.cpp's order: RPC workers'
-// GPUs, then the main's).
 void expect_llama_bytes_match(const plan_result& r, const model_profile& m,
                               const llama_settings& s) {
   ASSERT_TRUE(r.chosen);
-  const placement& p = *r.chosen;
-  const llama_estimator est(m, s);
-  std::vector<llama_device> devs;
-  std::vector<const placed_gpu*> order;
-  for (std::size_t w = 1; w < p.workers.size(); ++w) {
-    for (const auto& g : p.workers[w].gpus) {
-      devs.push_back({"", device_kind::rpc, g.allocatable});
-      order.push_back(&g);
-    }
-  }
-  for (const auto& g : p.workers.front().gpus) {
-    devs.push_back({"", device_kind::gpu, g.allocatable});
-    order.push_back(&g);
-  }
-  std::vector<double> split(p.tensor_split.begin(), p.tensor_split.end());
-  const auto e = est.estimate(devs, {static_cast<std::int32_t>(p.offloaded_layers), split});
-  for (std::size_t i = 0; i < order.size(); ++i) {
-    EXPECT_EQ(order[i]->vram, e.devices[i + 1].total) << "device " << i;
-    EXPECT_EQ(order[i]->repeating_layers, e.devices[i + 1].layers);
-    EXPECT_LE(order[i]->vram, order[i]->allocatable);
-  }
-  EXPECT_EQ(p.workers.front().ram, e.host().total);
+  shardfit::test::expect_llama_bytes_match(*r.chosen, llama_estimator(m, s));
 }
 
 // --- llama.cpp ---------------------------------------------------------------------------------
