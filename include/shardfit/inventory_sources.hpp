@@ -64,23 +64,6 @@ inline std::optional<std::uint64_t> whole_of(const json_value& v) noexcept {
   return std::nullopt;
 }
 
-// Parses JSON whose syntax errors name the line as well as the offset.
-inline json_value parse_json_with_lines(std::string_view text, const std::string& path,
-                                        std::size_t max_nodes, std::size_t max_depth) {
-  try {
-    return json_value::parse(text, path, max_nodes, max_depth);
-  } catch (const error& e) {
-    const std::string& m = e.message();
-    static constexpr std::string_view at = "at offset ";
-    if (e.code() != errc::invalid_format || m.compare(0, at.size(), at) != 0) throw;
-    const auto colon = m.find(':');
-    const auto offset = parse_whole(std::string_view(m).substr(at.size(), colon - at.size()));
-    if (colon == std::string::npos || !offset) throw;
-    throw error::format(path, "line " + std::to_string(line_of(text, *offset)) + " (offset " +
-                                  std::to_string(*offset) + ")" + m.substr(colon));
-  }
-}
-
 }  // namespace detail
 
 /// @brief Parses a Kubernetes resource quantity ("528157196Ki", "64Gi", "1.5G", "8", "1e3",
@@ -201,7 +184,7 @@ inline json_value parse_json_with_lines(std::string_view text, const std::string
 /// @throws shardfit::error (invalid_format) naming the line and the card.
 [[nodiscard]] inline worker_info parse_rocm_smi(std::string_view text, const std::string& path,
                                                 worker_info worker) {
-  const auto root = detail::parse_json_with_lines(text, path, 100'000, 8);
+  const auto root = detail::json_value::parse(text, path, 100'000, 8, true);
   if (!root.is_object()) {
     throw error::format(path, "line 1: rocm-smi --json output must be a JSON object");
   }
@@ -276,7 +259,7 @@ inline std::optional<bytes> amd_vram_label(std::string_view v) {
 [[nodiscard]] inline cluster parse_kubernetes_nodes(std::string_view text, const std::string& path,
                                                     std::vector<std::string>* warnings = nullptr) {
   using detail::json_value;
-  const auto root = detail::parse_json_with_lines(text, path, 5'000'000, 32);
+  const auto root = detail::json_value::parse(text, path, 5'000'000, 32, true);
   const auto line = [&](const json_value& v) {
     return "line " + std::to_string(detail::line_of(text, v.offset()));
   };

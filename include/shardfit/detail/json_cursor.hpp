@@ -8,6 +8,7 @@
 
 #include <shardfit/error.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <limits>
@@ -23,6 +24,7 @@ struct json_limits {
   std::size_t max_depth = 64;                                                ///< nesting
   std::size_t max_array_elements = std::numeric_limits<std::size_t>::max();  ///< per array
   std::size_t max_object_members = std::numeric_limits<std::size_t>::max();  ///< per object
+  bool lines = false;  ///< errors say "line L (offset N)", for text people edit or diff
 };
 
 enum class json_type : std::uint8_t { null, boolean, number, string, array, object };
@@ -243,7 +245,11 @@ class json_cursor {
 
   [[noreturn]] void fail(const std::string& message) const { fail_at(pos_, message); }
   [[noreturn]] void fail_at(std::size_t offset, const std::string& message) const {
-    throw error::format(source_, base_ + offset, message);
+    if (!limits_.lines) throw error::format(source_, base_ + offset, message);
+    const auto upto = text_.substr(0, std::min(offset, text_.size()));
+    const auto line = 1 + static_cast<std::size_t>(std::count(upto.begin(), upto.end(), '\n'));
+    throw error::format(source_, "line " + std::to_string(line) + " (offset " +
+                                     std::to_string(base_ + offset) + "): " + message);
   }
   /// Fails because the next value has the wrong type; `wanted` like "a string".
   [[noreturn]] void type_error(std::string_view wanted) {

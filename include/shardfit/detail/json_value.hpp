@@ -49,11 +49,14 @@ class json_value {
     return nullptr;
   }
 
-  /// Parses `text` (from `source`, for messages) into a tree of at most `max_nodes` values.
+  /// Parses `text` (from `source`, for messages) into a tree of at most `max_nodes` values;
+  /// with `lines`, errors name the line as well as the offset.
   static json_value parse(std::string_view text, const std::string& source,
-                          std::size_t max_nodes = 1'000'000, std::size_t max_depth = 64) {
+                          std::size_t max_nodes = 1'000'000, std::size_t max_depth = 64,
+                          bool lines = false) {
     json_limits limits;
     limits.max_depth = max_depth;
+    limits.lines = lines;
     json_cursor cur(text, source, limits);
     std::size_t budget = max_nodes;
     json_value v = build(cur, budget, max_nodes);
