@@ -232,7 +232,10 @@ TEST(CliPlan, PlansTheExampleModelOnTheExampleLab) {
                           kExamples + "/clusters/lab.json"});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("planned (one_worker)"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("llama-server: --gpu-layers 81 --tensor-split 47,34"), std::string::npos)
+  EXPECT_NE(r.out.find("lab-a100$ CUDA_VISIBLE_DEVICES=2,3 llama-server -m "), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find(" -c 4096 -ngl 81 --tensor-split 47,34 --host 0.0.0.0 --port 8080\nnote: "),
+            std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("(--explain lists them)"), std::string::npos);
 }

@@ -103,30 +103,6 @@ std::string gpu_text(const placed_gpu& g) {
   return fmt::format("{}{}", g.index, g.name.empty() ? "" : " (" + g.name + ")");
 }
 
-// "llama.cpp main: --gpu-layers 81 --tensor-split 27,27,27 --rpc a:50052" and similar.
-std::string launch_summary(const placement& p) {
-  if (p.engine == backend::vllm) {
-    return fmt::format(
-        "vllm: --tensor-parallel-size {} --pipeline-parallel-size {} "
-        "--gpu-memory-utilization {:.2f}; {} tokens of KV cache",
-        p.tensor_parallel, p.pipeline_parallel, p.gpu_memory_utilization, p.kv_tokens);
-  }
-  if (p.offloaded_layers == 0) return "llama-server: --gpu-layers 0 (CPU only)";
-  std::vector<std::string> split;
-  for (const auto v : p.tensor_split) split.push_back(fmt::format("{}", v));
-  std::vector<std::string> rpc;
-  for (const auto& w : p.workers) {
-    if (w.role == worker_role::rpc) rpc.push_back(w.name);
-  }
-  return fmt::format(
-      "llama-server: --gpu-layers {}{}{}", p.offloaded_layers,
-      split.size() > 1 ? " --tensor-split " + fmt::format("{}", fmt::join(split, ","))
-                       : std::string(),
-      rpc.empty()
-          ? std::string()
-          : " (RPC servers on " + fmt::format("{}", fmt::join(rpc, ", ")) + ", listed first)");
-}
-
 void print_placement(std::ostream& out, const placement& p) {
   table t({"WORKER", "ROLE", "GPU", "LAYERS", "VRAM", "FREE", "RAM"});
   for (const auto& w : p.workers) {
@@ -240,16 +216,21 @@ int run_plan(const plan_options& o, streams& io) {
       r.chosen ? launch_commands(*r.chosen, inventory.snapshot(), ls)
                : std::vector<launch_command>{};
 
+  // llama.cpp serves GGUF only: an HF model needs converting, and its path named.
+  const std::string gguf_note =
+      r.chosen && rq.engine == backend::llama_cpp && !ls.gguf && o.model_path.empty()
+          ? o.path +
+                " is not GGUF: convert it for llama.cpp (convert_hf_to_gguf.py) and name "
+                "the GGUF with --model-path"
+          : std::string();
+
   if (o.emit == "launch") {
     if (!r.chosen) {
       io.err << "shardfit: no fit; nothing to launch (run without --emit launch for why)\n";
       return exit_no_fit;
     }
     io.out << "# " << model.name << ": " << to_string(r.chosen->stage) << ", start in this order\n";
-    if (rq.engine == backend::llama_cpp && !ls.gguf && o.model_path.empty()) {
-      io.out << "# " << o.path << " is not GGUF: convert it for llama.cpp (convert_hf_to_gguf.py) "
-             << "and name the GGUF with --model-path\n";
-    }
+    if (!gguf_note.empty()) io.out << "# " << gguf_note << '\n';
     for (const auto& cmd : launch) {
       io.out << fmt::format("\n# on {}{}\n{}\n", cmd.worker,
                             cmd.address != cmd.worker ? " (" + cmd.address + ")" : std::string(),
@@ -280,7 +261,13 @@ int run_plan(const plan_options& o, streams& io) {
     io.out << fmt::format("\nplanned ({}), score {:.2f}: {}\n\n", to_string(c.stage), c.score.total,
                           breakdown(c));
     print_placement(io.out, c);
-    io.out << '\n' << launch_summary(c) << '\n';
+    io.out << '\n';
+    if (c.engine == backend::vllm) {
+      io.out << fmt::format("vLLM KV cache: {} tokens at --gpu-memory-utilization {:.2f}\n",
+                            c.kv_tokens, c.gpu_memory_utilization);
+    }
+    for (const auto& cmd : launch) io.out << cmd.worker << "$ " << cmd.shell() << '\n';
+    if (!gguf_note.empty()) io.out << "note: " << gguf_note << '\n';
     print_storage(io.out, c, inventory.snapshot(), o.explain);
   } else {
     io.out << "\nno fit\n";
