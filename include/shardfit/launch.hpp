@@ -9,6 +9,7 @@
 #include <shardfit/inventory.hpp>
 #include <shardfit/model.hpp>
 #include <shardfit/placement.hpp>
+#include <shardfit/shard_name.hpp>
 
 #include <cmath>
 #include <cstdint>
@@ -55,7 +56,7 @@ struct launch_settings {
   for (const auto& f : model.files) {
     const auto slash = f.find_last_of('/');
     const std::string base = slash == std::string::npos ? f : f.substr(slash + 1);
-    if (base.size() > 5 && base.compare(base.size() - 5, 5, ".gguf") == 0) {
+    if (detail::iends_with(base, ".gguf")) {
       s.gguf_file = base;
       break;
     }
@@ -120,13 +121,6 @@ inline std::string short_decimal(double v) {
   return out + "." + digits;
 }
 
-inline bool ends_with_gguf(std::string_view p) {
-  if (p.size() < 5) return false;
-  std::string tail(p.substr(p.size() - 5));
-  for (auto& c : tail) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  return tail == ".gguf";
-}
-
 // The variable that picks a vendor's visible GPUs, or nothing (Apple and others: all of them).
 inline std::optional<std::string> visible_devices_var(std::string_view vendor) {
   if (vendor == "nvidia") return "CUDA_VISIBLE_DEVICES";
@@ -134,27 +128,7 @@ inline std::optional<std::string> visible_devices_var(std::string_view vendor) {
   return std::nullopt;
 }
 
-// CUDA_VISIBLE_DEVICES=<the placed GPUs' indices> (or empty to hide every GPU of a worker that
-// serves from its CPU only).
-inline void add_visible_devices(launch_command& cmd, const worker_info& w,
-                                const placed_worker& pw) {
-  std::string vendor;
-  for (const auto& g : w.gpus) {
-    if (visible_devices_var(g.vendor)) {
-      vendor = g.vendor;
-      break;
-    }
-  }
-  const auto var = visible_devices_var(vendor);
-  if (!var) return;
-  std::string list;
-  for (const auto& g : pw.gpus) {
-    if (!list.empty()) list += ',';
-    list += std::to_string(g.index);
-  }
-  cmd.env.emplace_back(*var, list);
-}
-
+// "0,1,2"
 inline std::string join_numbers(const std::vector<std::uint32_t>& v) {
   std::string out;
   for (const auto x : v) {
@@ -164,11 +138,25 @@ inline std::string join_numbers(const std::vector<std::uint32_t>& v) {
   return out;
 }
 
+// CUDA_VISIBLE_DEVICES=<the placed GPUs' indices> (or empty to hide every GPU of a worker that
+// serves from its CPU only).
+inline void add_visible_devices(launch_command& cmd, const worker_info& w,
+                                const placed_worker& pw) {
+  for (const auto& g : w.gpus) {
+    if (const auto var = visible_devices_var(g.vendor)) {
+      std::vector<std::uint32_t> indices;
+      for (const auto& placed : pw.gpus) indices.push_back(placed.index);
+      cmd.env.emplace_back(*var, join_numbers(indices));
+      return;
+    }
+  }
+}
+
 // The path a worker passes to the engine: its copy, or the download location.
 inline std::string model_path(const placed_worker& pw, const launch_settings& s, bool gguf) {
   const bool copy = pw.source == storage_source::present || pw.source == storage_source::shared;
   std::string p = copy && (s.gguf || !gguf) ? pw.path : s.model;
-  if (!gguf || s.gguf_file.empty() || ends_with_gguf(p)) return p.empty() ? s.gguf_file : p;
+  if (!gguf || s.gguf_file.empty() || iends_with(p, ".gguf")) return p.empty() ? s.gguf_file : p;
   if (p.empty()) return s.gguf_file;
   return p.back() == '/' ? p + s.gguf_file : p + "/" + s.gguf_file;
 }
