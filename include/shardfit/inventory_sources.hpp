@@ -347,6 +347,7 @@ inline std::optional<bytes> amd_vram_label(std::string_view v) {
     }
     const json_value* alloc = status->get("allocatable");
     const json_value* cap = status->get("capacity");
+    // A resource of the node: allocatable (what pods may use) first, then capacity.
     const auto resource = [&](std::string_view key) -> const json_value* {
       for (const json_value* o : {alloc, cap}) {
         if (o == nullptr || !o->is_object()) continue;
@@ -365,11 +366,8 @@ inline std::optional<bytes> amd_vram_label(std::string_view v) {
     };
     if (const auto* mem = resource("memory")) w.ram = bytes{quantity(*mem, "memory")};
     const auto count_of = [&](std::string_view key, std::string_view count_label) -> std::uint64_t {
-      // allocatable first (what pods may use), then capacity, then the discovery label.
-      const json_value* v = nullptr;
-      for (const json_value* o : {alloc, cap}) {
-        if (v == nullptr && o != nullptr && o->is_object()) v = o->get(key);
-      }
+      // The resource, else the discovery label.
+      const json_value* v = resource(key);
       std::uint64_t k = 0;
       if (v != nullptr) {
         k = quantity(*v, key);
