@@ -174,86 +174,16 @@ void json_optional(const BasicJsonType& j, const char* key, T& out) {
 
 }  // namespace detail
 
-/// @brief Writes `{"method", "bits", "group_size", "weight_block_size", "format"}`.
-template <class BasicJsonType>
-void to_json(BasicJsonType& j, const hf_quantization& q) {
-  j = BasicJsonType::object();
-  j["method"] = q.method;
-  j["bits"] = q.bits;
-  j["group_size"] = q.group_size;
-  j["weight_block_size"] = q.weight_block_size;
-  j["format"] = q.format;
-}
-
-/// @brief Reads what `to_json` writes; absent keys keep their defaults.
-template <class BasicJsonType>
-void from_json(const BasicJsonType& j, hf_quantization& q) {
-  detail::json_optional(j, "method", q.method);
-  detail::json_optional(j, "bits", q.bits);
-  detail::json_optional(j, "group_size", q.group_size);
-  detail::json_optional(j, "weight_block_size", q.weight_block_size);
-  detail::json_optional(j, "format", q.format);
-}
-
-/// @brief Writes `{"name", "size", "estimated", "first_layer", "layer_count", "input",
-/// "output"}`.
-template <class BasicJsonType>
-void to_json(BasicJsonType& j, const weight_file& f) {
-  j = BasicJsonType::object();
-  j["name"] = f.name;
-  j["size"] = f.size;
-  j["estimated"] = f.estimated;
-  j["first_layer"] = f.first_layer;
-  j["layer_count"] = f.layer_count;
-  j["input"] = f.input;
-  j["output"] = f.output;
-}
-
-/// @brief Reads what `to_json` writes; absent keys keep their defaults.
-template <class BasicJsonType>
-void from_json(const BasicJsonType& j, weight_file& f) {
-  detail::json_optional(j, "name", f.name);
-  detail::json_optional(j, "size", f.size);
-  detail::json_optional(j, "estimated", f.estimated);
-  detail::json_optional(j, "first_layer", f.first_layer);
-  detail::json_optional(j, "layer_count", f.layer_count);
-  detail::json_optional(j, "input", f.input);
-  detail::json_optional(j, "output", f.output);
-}
-
-/// @brief Writes a layer: weights, expert_weights, heads, cache shape, swa, recurrent state.
-template <class BasicJsonType>
-void to_json(BasicJsonType& j, const layer_profile& l) {
-  j = BasicJsonType::object();
-  j["weights"] = l.weights;
-  j["expert_weights"] = l.expert_weights;
-  j["n_head"] = l.n_head;
-  j["n_head_kv"] = l.n_head_kv;
-  j["k_per_token"] = l.k_per_token;
-  j["v_per_token"] = l.v_per_token;
-  j["swa"] = l.swa;
-  j["recurrent"] = l.recurrent;
-  j["r_state"] = l.r_state;
-  j["s_state"] = l.s_state;
-}
-
-/// @brief Reads what `to_json` writes; absent keys keep their defaults.
-template <class BasicJsonType>
-void from_json(const BasicJsonType& j, layer_profile& l) {
-  detail::json_optional(j, "weights", l.weights);
-  detail::json_optional(j, "expert_weights", l.expert_weights);
-  detail::json_optional(j, "n_head", l.n_head);
-  detail::json_optional(j, "n_head_kv", l.n_head_kv);
-  detail::json_optional(j, "k_per_token", l.k_per_token);
-  detail::json_optional(j, "v_per_token", l.v_per_token);
-  detail::json_optional(j, "swa", l.swa);
-  detail::json_optional(j, "recurrent", l.recurrent);
-  detail::json_optional(j, "r_state", l.r_state);
-  detail::json_optional(j, "s_state", l.s_state);
-}
-
-// The scalar fields of a model profile, in output order, for both directions.
+// Types that round-trip: their fields, in output order, for both directions. `to_json` writes
+// every field; `from_json` reads what it writes, absent keys keeping their defaults.
 // clang-format off
+#define SHARDFIT_HF_QUANTIZATION_FIELDS(X) \
+  X(method) X(bits) X(group_size) X(weight_block_size) X(format)
+#define SHARDFIT_WEIGHT_FILE_FIELDS(X) \
+  X(name) X(size) X(estimated) X(first_layer) X(layer_count) X(input) X(output)
+#define SHARDFIT_LAYER_PROFILE_FIELDS(X)                                                   \
+  X(weights) X(expert_weights) X(n_head) X(n_head_kv) X(k_per_token) X(v_per_token) X(swa) \
+  X(recurrent) X(r_state) X(s_state)
 #define SHARDFIT_MODEL_PROFILE_FIELDS(X)                                                \
   X(name) X(architecture) X(source) X(quantization) X(n_layer) X(n_embd) X(n_head)      \
   X(n_head_kv) X(head_dim_k) X(head_dim_v) X(n_ff) X(n_vocab) X(n_ctx_train) X(n_expert) \
@@ -262,15 +192,79 @@ void from_json(const BasicJsonType& j, layer_profile& l) {
   X(tied_embeddings) X(layers) X(token_embd) X(output) X(other) X(parameters) X(files)  \
   X(file_bytes) X(set) X(weight_files) X(notes)
 // clang-format on
+#define SHARDFIT_TO_JSON_FIELD(f) j[#f] = v.f;
+#define SHARDFIT_FROM_JSON_FIELD(f) detail::json_optional(j, #f, v.f);
+#define SHARDFIT_JSON_FIELDS(Type, FIELDS)                 \
+  template <class BasicJsonType>                           \
+  void to_json_fields(BasicJsonType& j, const Type& v) {   \
+    FIELDS(SHARDFIT_TO_JSON_FIELD)                         \
+  }                                                        \
+  template <class BasicJsonType>                           \
+  void from_json_fields(const BasicJsonType& j, Type& v) { \
+    FIELDS(SHARDFIT_FROM_JSON_FIELD)                       \
+  }
+
+namespace detail {
+SHARDFIT_JSON_FIELDS(hf_quantization, SHARDFIT_HF_QUANTIZATION_FIELDS)
+SHARDFIT_JSON_FIELDS(weight_file, SHARDFIT_WEIGHT_FILE_FIELDS)
+SHARDFIT_JSON_FIELDS(layer_profile, SHARDFIT_LAYER_PROFILE_FIELDS)
+SHARDFIT_JSON_FIELDS(model_profile, SHARDFIT_MODEL_PROFILE_FIELDS)
+}  // namespace detail
+
+#undef SHARDFIT_JSON_FIELDS
+#undef SHARDFIT_FROM_JSON_FIELD
+#undef SHARDFIT_TO_JSON_FIELD
+#undef SHARDFIT_MODEL_PROFILE_FIELDS
+#undef SHARDFIT_LAYER_PROFILE_FIELDS
+#undef SHARDFIT_WEIGHT_FILE_FIELDS
+#undef SHARDFIT_HF_QUANTIZATION_FIELDS
+
+/// @brief Writes `{"method", "bits", "group_size", "weight_block_size", "format"}`.
+template <class BasicJsonType>
+void to_json(BasicJsonType& j, const hf_quantization& q) {
+  j = BasicJsonType::object();
+  detail::to_json_fields(j, q);
+}
+
+/// @brief Reads what `to_json` writes; absent keys keep their defaults.
+template <class BasicJsonType>
+void from_json(const BasicJsonType& j, hf_quantization& q) {
+  detail::from_json_fields(j, q);
+}
+
+/// @brief Writes `{"name", "size", "estimated", "first_layer", "layer_count", "input",
+/// "output"}`.
+template <class BasicJsonType>
+void to_json(BasicJsonType& j, const weight_file& f) {
+  j = BasicJsonType::object();
+  detail::to_json_fields(j, f);
+}
+
+/// @brief Reads what `to_json` writes; absent keys keep their defaults.
+template <class BasicJsonType>
+void from_json(const BasicJsonType& j, weight_file& f) {
+  detail::from_json_fields(j, f);
+}
+
+/// @brief Writes a layer: weights, expert_weights, heads, cache shape, swa, recurrent state.
+template <class BasicJsonType>
+void to_json(BasicJsonType& j, const layer_profile& l) {
+  j = BasicJsonType::object();
+  detail::to_json_fields(j, l);
+}
+
+/// @brief Reads what `to_json` writes; absent keys keep their defaults.
+template <class BasicJsonType>
+void from_json(const BasicJsonType& j, layer_profile& l) {
+  detail::from_json_fields(j, l);
+}
 
 /// @brief Writes every field of a profile (plus the derived total "weights"), so a profile can
 /// be cached or shipped and read back with `from_json`.
 template <class BasicJsonType>
 void to_json(BasicJsonType& j, const model_profile& m) {
   j = BasicJsonType::object();
-#define SHARDFIT_TO_JSON_FIELD(f) j[#f] = m.f;
-  SHARDFIT_MODEL_PROFILE_FIELDS(SHARDFIT_TO_JSON_FIELD)
-#undef SHARDFIT_TO_JSON_FIELD
+  detail::to_json_fields(j, m);
   j["weights"] = m.weights();
 }
 
@@ -278,12 +272,8 @@ void to_json(BasicJsonType& j, const model_profile& m) {
 /// their defaults.
 template <class BasicJsonType>
 void from_json(const BasicJsonType& j, model_profile& m) {
-#define SHARDFIT_FROM_JSON_FIELD(f) detail::json_optional(j, #f, m.f);
-  SHARDFIT_MODEL_PROFILE_FIELDS(SHARDFIT_FROM_JSON_FIELD)
-#undef SHARDFIT_FROM_JSON_FIELD
+  detail::from_json_fields(j, m);
 }
-
-#undef SHARDFIT_MODEL_PROFILE_FIELDS
 
 /// @brief Writes one device of a llama.cpp estimate with `*_bytes` keys.
 template <class BasicJsonType>
