@@ -67,9 +67,7 @@ int run_llama(const estimate_options& o, streams& io) {
   s.cache_type_v = o.cache_type_v;
   s.n_gpu_layers = o.gpu_layers;
   s.mmap = !o.no_mmap;
-  s.flash_attn = o.flash_attn == "on"    ? flash_attn_mode::on
-                 : o.flash_attn == "off" ? flash_attn_mode::off
-                                         : flash_attn_mode::automatic;
+  s.flash_attn = parse_flash_attn(o.flash_attn);
   s.split = o.split == "row"    ? split_mode::row
             : o.split == "none" ? split_mode::none
                                 : split_mode::layer;

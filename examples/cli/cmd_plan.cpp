@@ -183,9 +183,7 @@ int run_plan(const plan_options& o, streams& io) {
   rq.llama.n_ubatch = o.ubatch;
   rq.llama.cache_type_k = o.cache_type_k;
   rq.llama.cache_type_v = o.cache_type_v;
-  rq.llama.flash_attn = o.flash_attn == "on"    ? flash_attn_mode::on
-                        : o.flash_attn == "off" ? flash_attn_mode::off
-                                                : flash_attn_mode::automatic;
+  rq.llama.flash_attn = parse_flash_attn(o.flash_attn);
   rq.vllm.gpu_memory_utilization = o.utilization;
   rq.vllm.kv_cache_dtype = o.kv_cache_dtype;
   rq.vllm.ep = o.ep;

@@ -32,6 +32,18 @@ namespace shardfit {
 /// backends support it, which this estimator assumes).
 enum class flash_attn_mode : std::uint8_t { automatic, on, off };
 
+/// @brief "auto", "on" or "off", as llama.cpp's `--flash-attn` takes them.
+[[nodiscard]] constexpr std::string_view to_string(flash_attn_mode m) noexcept {
+  return m == flash_attn_mode::on ? "on" : m == flash_attn_mode::off ? "off" : "auto";
+}
+
+/// @brief `--flash-attn`'s value: "on", "off", anything else (CLI checks it) automatic.
+[[nodiscard]] constexpr flash_attn_mode parse_flash_attn(std::string_view text) noexcept {
+  return text == "on"    ? flash_attn_mode::on
+         : text == "off" ? flash_attn_mode::off
+                         : flash_attn_mode::automatic;
+}
+
 /// @brief `--split-mode`: whole layers per device, rows of each matrix across devices, or the
 /// main GPU alone.
 enum class split_mode : std::uint8_t { layer, row, none };

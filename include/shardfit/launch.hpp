@@ -202,8 +202,7 @@ inline std::string model_path(const placed_worker& pw, const launch_settings& s,
     if (l.n_ubatch != 512) cmd.argv.insert(cmd.argv.end(), {"-ub", std::to_string(l.n_ubatch)});
     if (l.n_batch != 2048) cmd.argv.insert(cmd.argv.end(), {"-b", std::to_string(l.n_batch)});
     if (l.flash_attn != flash_attn_mode::automatic) {
-      cmd.argv.insert(cmd.argv.end(),
-                      {"--flash-attn", l.flash_attn == flash_attn_mode::on ? "on" : "off"});
+      cmd.argv.insert(cmd.argv.end(), {"--flash-attn", std::string(to_string(l.flash_attn))});
     }
     if (l.cache_type_k != "f16")
       cmd.argv.insert(cmd.argv.end(), {"--cache-type-k", l.cache_type_k});
