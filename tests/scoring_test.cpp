@@ -92,6 +92,13 @@ TEST(Scoring, MainLayersLocalityAndOffload) {
   p.engine = backend::vllm;
   p.workers[1].role = worker_role::pipeline;
   EXPECT_DOUBLE_EQ(locality_term{}(p, f.ctx(backend::vllm)), 50.0);
+
+  // The planner gives the context each worker's source once; the term reads that.
+  auto ctx = f.ctx(backend::vllm);
+  ctx.sources = {storage_source::download, storage_source::present};
+  EXPECT_DOUBLE_EQ(locality_term{}(p, ctx), 50.0);
+  ctx.sources = {storage_source::present, storage_source::present};
+  EXPECT_DOUBLE_EQ(locality_term{}(p, ctx), 100.0);
 }
 
 TEST(Scoring, WeightedScorerNormalisesAndLeavesOutZeroWeights) {

@@ -108,7 +108,9 @@ plan_result plan_on(const cluster& c, const model_profile& m, const plan_request
   r.model = m.name;
   const model_ref ref = model_ref_of(m);
   const cluster_view view(c, ref, m.disk_bytes(), rq.storage);
-  const plan_context ctx{c, ref, rq.engine, rq.policy};
+  plan_context ctx{c, ref, rq.engine, rq.policy};
+  ctx.sources.reserve(view.workers.size());
+  for (const auto& w : view.workers) ctx.sources.push_back(w.location.source);
   std::vector<placement> found;
 
   auto stage = [&](plan_stage s, auto&& fn) {

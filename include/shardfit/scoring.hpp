@@ -27,6 +27,7 @@
 #include <tuple>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace shardfit {
 
@@ -36,6 +37,14 @@ struct plan_context {
   model_ref model;   ///< the model being placed (to find copies of it)
   backend engine = backend::llama_cpp;
   scoring_policy policy = scoring_policy::binpack;
+  /// Where each worker finds the model, by worker index: the planner fills it once per plan so
+  /// scoring every candidate does not search disks and volumes again. Empty: looked up.
+  std::vector<storage_source> sources = {};
+
+  /// @brief Whether worker `w` (an index into `c.workers`) reads the model without a download.
+  [[nodiscard]] bool holds_model(std::uint32_t w) const {
+    return w < sources.size() ? sources[w] != storage_source::download : c.holds_model(w, model);
+  }
 };
 
 namespace detail {
@@ -137,7 +146,7 @@ struct locality_term {
     for (const auto& w : p.workers) {
       if (w.role == worker_role::rpc) continue;
       ++readers;
-      if (ctx.c.holds_model(w.worker, ctx.model)) ++local;
+      if (ctx.holds_model(w.worker)) ++local;
     }
     return readers == 0 ? 0 : 100.0 * static_cast<double>(local) / static_cast<double>(readers);
   }
