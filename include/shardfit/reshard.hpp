@@ -45,6 +45,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <fcntl.h>
@@ -421,6 +423,22 @@ inline bool same_file(const std::string& a, const std::string& b) {
          sa.st_ino == sb.st_ino;
 }
 
+// Reads [at, at + size) of `src` through `buffer`, handing each chunk to `fn`; returns the
+// bytes read, fewer than `size` when the file ends first.
+template <class Fn>
+std::uint64_t for_each_chunk(const byte_source& src, std::uint64_t at, std::uint64_t size,
+                             std::vector<std::byte>& buffer, Fn&& fn) {
+  std::uint64_t done = 0;
+  while (done < size) {
+    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(size - done, buffer.size()));
+    const auto got = src.read(at + done, std::span<std::byte>(buffer.data(), n));
+    if (got != 0) fn(std::span<const std::byte>(buffer.data(), got));
+    done += got;
+    if (got != n) break;
+  }
+  return done;
+}
+
 }  // namespace detail
 
 /// @brief Plans a reshard of the model at `source` (a safetensors or GGUF file, any shard of a
@@ -605,25 +623,20 @@ inline reshard_result write_reshard(const reshard_plan& plan, const reshard_opti
       const auto& t = plan.tensors[ti];
       out.zeros(data_start + t.offset - out.written());  // GGUF alignment padding
       detail::stream_hash h;
-      std::uint64_t left = t.size;
-      std::uint64_t at = t.source_offset;
-      while (left != 0) {
-        const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(left, buffer.size()));
-        const auto got = sources[t.source_file].read(at, std::span<std::byte>(buffer.data(), n));
-        if (got != n) {
-          throw error::io(
-              plan.source_files[t.source_file],
-              "ended inside tensor '" + t.name + "' (at byte " + std::to_string(at + got) + ")");
-        }
-        const std::span<const std::byte> chunk(buffer.data(), n);
-        h.update(chunk);
-        out.write(chunk);
-        at += n;
-        left -= n;
-        done += bytes{n};
-        if (options.progress)
-          options.progress(
-              {"write", si, static_cast<std::uint32_t>(plan.shards.size()), done, total});
+      const auto got = detail::for_each_chunk(
+          sources[t.source_file], t.source_offset, t.size, buffer,
+          [&](std::span<const std::byte> chunk) {
+            h.update(chunk);
+            out.write(chunk);
+            done += bytes{chunk.size()};
+            if (options.progress)
+              options.progress(
+                  {"write", si, static_cast<std::uint32_t>(plan.shards.size()), done, total});
+          });
+      if (got != t.size) {
+        throw error::io(plan.source_files[t.source_file],
+                        "ended inside tensor '" + t.name + "' (at byte " +
+                            std::to_string(t.source_offset + got) + ")");
       }
       checksums[ti] = h.digest();
     }
@@ -671,14 +684,13 @@ inline reshard_result write_reshard(const reshard_plan& plan, const reshard_opti
                                          std::to_string(s.size.count()));
     }
     std::uint64_t data_start = 0;
-    std::vector<std::pair<std::string, std::uint64_t>> found;  // name, absolute offset
-    std::vector<std::uint64_t> sizes;
+    // name -> (absolute offset, size), as the shard's own header says
+    std::unordered_map<std::string, std::pair<std::uint64_t, std::uint64_t>> found;
     if (plan.format == reshard_format::safetensors) {
       const auto h = safetensors_header::read(file);
       data_start = h.data_offset();
       for (const auto& t : h.tensors()) {
-        found.emplace_back(t.name, data_start + t.begin);
-        sizes.push_back(t.size().count());
+        found.emplace(t.name, std::pair{data_start + t.begin, t.size().count()});
       }
     } else {
       const auto g = gguf_file::read(file);
@@ -687,8 +699,7 @@ inline reshard_result write_reshard(const reshard_plan& plan, const reshard_opti
         throw error::format(temps[si], "split.no / split.count do not match the plan");
       }
       for (const auto& t : g.tensors()) {
-        found.emplace_back(std::string(t.name), data_start + t.offset);
-        sizes.push_back(t.size.count());
+        found.emplace(std::string(t.name), std::pair{data_start + t.offset, t.size.count()});
       }
     }
     if (found.size() != s.tensors.size()) {
@@ -697,28 +708,22 @@ inline reshard_result write_reshard(const reshard_plan& plan, const reshard_opti
     }
     for (std::size_t k = 0; k < s.tensors.size(); ++k) {
       const auto& t = plan.tensors[s.tensors[k]];
-      const auto it = std::find_if(found.begin(), found.end(),
-                                   [&](const auto& f) { return f.first == t.name; });
+      const auto it = found.find(t.name);
       if (it == found.end()) throw error::format(temps[si], "lacks tensor '" + t.name + "'");
-      const auto idx = static_cast<std::size_t>(it - found.begin());
-      if (it->second != data_start + t.offset || sizes[idx] != t.size) {
+      if (it->second.first != data_start + t.offset || it->second.second != t.size) {
         throw error::format(temps[si], "tensor '" + t.name + "' is not where the plan put it");
       }
       detail::stream_hash h;
-      std::uint64_t left = t.size;
-      std::uint64_t at = it->second;
-      while (left != 0) {
-        const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(left, buffer.size()));
-        if (file.read(at, std::span<std::byte>(buffer.data(), n)) != n) {
-          throw error::format(temps[si], "ends inside tensor '" + t.name + "'");
-        }
-        h.update(std::span<const std::byte>(buffer.data(), n));
-        at += n;
-        left -= n;
-        done += bytes{n};
-        if (options.progress)
-          options.progress(
-              {"verify", si, static_cast<std::uint32_t>(plan.shards.size()), done, total});
+      const auto got = detail::for_each_chunk(
+          file, it->second.first, t.size, buffer, [&](std::span<const std::byte> chunk) {
+            h.update(chunk);
+            done += bytes{chunk.size()};
+            if (options.progress)
+              options.progress(
+                  {"verify", si, static_cast<std::uint32_t>(plan.shards.size()), done, total});
+          });
+      if (got != t.size) {
+        throw error::format(temps[si], "ends inside tensor '" + t.name + "'");
       }
       if (h.digest() != checksums[s.tensors[k]]) {
         throw error::format(temps[si], "tensor '" + t.name + "' differs from the source's bytes");
