@@ -98,12 +98,7 @@ template <memory_estimator Estimator = default_estimator>
     if (stage == plan_stage::one_worker) out.candidates = en.one_worker();
     if (stage == plan_stage::multi_worker) out.candidates = en.multi_worker();
   }
-  for (auto& p : out.candidates) {
-    for (auto& w : p.workers) {
-      w.name = c.workers[w.worker].name;
-      for (auto& g : w.gpus) g.name = c.workers[w.worker].gpus[g.slot].name;
-    }
-  }
+  for (auto& p : out.candidates) detail::name_placement(p, c);
   return out;
 }
 

@@ -80,13 +80,6 @@ inline bool ranks_before(const placement& a, const placement& b) {
   return rank_key(a) < rank_key(b);
 }
 
-inline void name_placement(placement& p, const cluster& c) {
-  for (auto& w : p.workers) {
-    w.name = c.workers[w.worker].name;
-    for (auto& g : w.gpus) g.name = c.workers[w.worker].gpus[g.slot].name;
-  }
-}
-
 inline bytes largest_worker_vram(const cluster_view& v) {
   bytes best{};
   for (const auto& w : v.workers) {

@@ -115,6 +115,14 @@ struct cluster_view {
   }
 };
 
+// Fills the worker and GPU names of a placement that is reported.
+inline void name_placement(placement& p, const cluster& c) {
+  for (auto& w : p.workers) {
+    w.name = c.workers[w.worker].name;
+    for (auto& g : w.gpus) g.name = c.workers[w.worker].gpus[g.slot].name;
+  }
+}
+
 // "worker 'a'" or "worker 'a' (and 11 identical workers)".
 inline std::string worker_label(const cluster& c, const worker_view& v) {
   std::string s = "worker '" + c.workers[v.worker].name + "'";
