@@ -124,11 +124,6 @@ void print_placement(std::ostream& out, const placement& p) {
   t.print(out, {3, 4, 5, 6});
 }
 
-std::string source_text(const placed_worker& w) {
-  if (w.source == storage_source::shared) return "shared:" + w.volume;
-  return std::string(to_string(w.source));
-}
-
 // Where each worker reads the weights, and what it downloads.
 void print_storage(std::ostream& out, const placement& p, const cluster& c, bool table_too) {
   out << fmt::format("storage: {} cop{}, {} to download\n", p.storage.copies,
@@ -137,7 +132,7 @@ void print_storage(std::ostream& out, const placement& p, const cluster& c, bool
   table t({"WORKER", "SOURCE", "WEIGHTS", "DISK FREE"});
   for (const auto& w : p.workers) {
     const auto& disk = c.workers[w.worker].disk_free;
-    t.add({w.name, source_text(w),
+    t.add({w.name, w.source_text(),
            w.source == storage_source::none
                ? std::string("-")
                : fmt::format("{}{}", to_string_decimal(w.weights), w.partial ? " (its stage)" : ""),

@@ -418,8 +418,7 @@ void to_json(BasicJsonType& j, const placement& p) {
   for (const auto& w : p.workers) {
     auto e = BasicJsonType::object();
     e["name"] = w.name;
-    e["source"] = w.source == storage_source::shared ? "shared:" + w.volume
-                                                     : std::string(to_string(w.source));
+    e["source"] = w.source_text();
     e["path"] = w.path;
     e["bytes"] = w.weights;
     e["partial"] = w.partial;

@@ -198,6 +198,12 @@ struct placed_worker {
   std::string path;      ///< where it reads the weights, when it holds a copy (its disk, a mount)
   bytes weights;         ///< bytes of weight files it reads (downloads when `source` is download)
   bool partial = false;  ///< reads only the files of its pipeline stage
+
+  /// @brief Where it reads the weights, for reports: "present", "shared:<volume>", "download"
+  /// or "none".
+  [[nodiscard]] std::string source_text() const {
+    return source == storage_source::shared ? "shared:" + volume : std::string(to_string(source));
+  }
 };
 
 /// @brief The placement's storage: copies read, bytes downloaded, and how to download less.
