@@ -232,7 +232,9 @@ TEST(CliPlan, PlansTheExampleModelOnTheExampleLab) {
                           kExamples + "/clusters/lab.json"});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("planned (one_worker)"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("lab-a100$ CUDA_VISIBLE_DEVICES=2,3 llama-server -m "), std::string::npos)
+  EXPECT_NE(r.out.find(
+                "lab-a100$ CUDA_DEVICE_ORDER=PCI_BUS_ID CUDA_VISIBLE_DEVICES=2,3 llama-server -m "),
+            std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find(" -c 4096 -ngl 81 --tensor-split 47,34 --host 0.0.0.0 --port 8080\nnote: "),
             std::string::npos)
@@ -365,7 +367,8 @@ TEST(CliPlan, EmitLaunchPrintsTheCommandsInStartOrder) {
             "# Llama-3.1-70B-Instruct: one_worker, start in this order\n"
             "\n"
             "# on lab-a100 (10.0.0.10)\n"
-            "CUDA_VISIBLE_DEVICES=0,1,2,3 vllm serve /mnt/models/Llama-3.1-70B-Instruct "
+            "CUDA_DEVICE_ORDER=PCI_BUS_ID CUDA_VISIBLE_DEVICES=0,1,2,3 vllm serve "
+            "/mnt/models/Llama-3.1-70B-Instruct "
             "--tensor-parallel-size 4 --pipeline-parallel-size 1 --max-model-len 131072 "
             "--gpu-memory-utilization 0.73\n");
   r = run_cli(
@@ -393,7 +396,8 @@ TEST(CliPlan, ReadsKubernetesNodesAndNvidiaSmiOutput) {
                        "nvidia.com/gpu.memory label"),
             std::string::npos)
       << r.err;
-  EXPECT_NE(r.out.find("# on gpu-l4-0 (10.1.0.30)\nCUDA_VISIBLE_DEVICES=0 vllm serve "),
+  EXPECT_NE(r.out.find("# on gpu-l4-0 (10.1.0.30)\nCUDA_DEVICE_ORDER=PCI_BUS_ID "
+                       "CUDA_VISIBLE_DEVICES=0 vllm serve "),
             std::string::npos)
       << r.out;
   d.write("bad.csv", "0, NVIDIA L4, 23034\n");

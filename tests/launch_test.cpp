@@ -64,19 +64,22 @@ TEST(Launch, SeedDeepSeekR1Bf16MainPlusOneRpcServer) {
   ASSERT_EQ(cmds.size(), 2U);
   EXPECT_EQ(cmds[0].worker, "h200-1");
   EXPECT_EQ(cmds[0].role, "rpc-server");
-  EXPECT_EQ(cmds[0].env, (env_t{{"CUDA_VISIBLE_DEVICES", "0,1"}}));
+  EXPECT_EQ(cmds[0].env,
+            (env_t{{"CUDA_DEVICE_ORDER", "PCI_BUS_ID"}, {"CUDA_VISIBLE_DEVICES", "0,1"}}));
   EXPECT_EQ(cmds[0].argv, (argv_t{"rpc-server", "-H", "0.0.0.0", "-p", "50052"}));
   EXPECT_EQ(cmds[1].worker, "h200-0");
   EXPECT_EQ(cmds[1].address, "10.0.0.1");
   EXPECT_EQ(cmds[1].role, "llama-server");
-  EXPECT_EQ(cmds[1].env, (env_t{{"CUDA_VISIBLE_DEVICES", "0,1,2,3,4,5,6,7"}}));
+  EXPECT_EQ(cmds[1].env, (env_t{{"CUDA_DEVICE_ORDER", "PCI_BUS_ID"},
+                                {"CUDA_VISIBLE_DEVICES", "0,1,2,3,4,5,6,7"}}));
   // The RPC server's two GPUs come first in --tensor-split, as llama.cpp orders devices.
   EXPECT_EQ(cmds[1].argv,
             (argv_t{"llama-server", "-m", "/models/DeepSeek-R1-BF16.gguf", "-c", "4096", "-ngl",
                     "62", "--tensor-split", "8,6,6,6,6,6,6,6,6,6", "--rpc", "10.0.0.2:50052",
                     "--host", "0.0.0.0", "--port", "8080"}));
   EXPECT_EQ(cmds[1].shell(),
-            "CUDA_VISIBLE_DEVICES=0,1,2,3,4,5,6,7 llama-server -m /models/DeepSeek-R1-BF16.gguf "
+            "CUDA_DEVICE_ORDER=PCI_BUS_ID CUDA_VISIBLE_DEVICES=0,1,2,3,4,5,6,7 llama-server -m "
+            "/models/DeepSeek-R1-BF16.gguf "
             "-c 4096 -ngl 62 --tensor-split 8,6,6,6,6,6,6,6,6,6 --rpc 10.0.0.2:50052 --host "
             "0.0.0.0 --port 8080");
 }
@@ -98,7 +101,8 @@ TEST(Launch, LlamaMainPlusRpcServersShowOnlyThePlacedGpus) {
   const auto cmds = launch(c, llama70b_gguf(), rq, "unused");
   ASSERT_EQ(cmds.size(), 2U);
   EXPECT_EQ(cmds[0].worker, "l40s-b");
-  EXPECT_EQ(cmds[0].env, (env_t{{"CUDA_VISIBLE_DEVICES", "0"}}));  // GPU 1 is busy
+  EXPECT_EQ(cmds[0].env, (env_t{{"CUDA_DEVICE_ORDER", "PCI_BUS_ID"},
+                                {"CUDA_VISIBLE_DEVICES", "0"}}));  // GPU 1 is busy
   EXPECT_EQ(cmds[1].argv, (argv_t{"llama-server",
                                   "-m",
                                   "/data/l70/Llama-3.1-70B-Q8_0-00001-of-00003.gguf",
@@ -138,7 +142,8 @@ TEST(Launch, LlamaCpuOnlyAndSingleGpu) {
   const auto one = launch(c, llama8b(), {}, "/models/l8.gguf");
   ASSERT_EQ(one.size(), 1U);
   EXPECT_EQ(one[0].worker, "gpu");
-  EXPECT_EQ(one[0].env, (env_t{{"CUDA_VISIBLE_DEVICES", "1"}}));
+  EXPECT_EQ(one[0].env,
+            (env_t{{"CUDA_DEVICE_ORDER", "PCI_BUS_ID"}, {"CUDA_VISIBLE_DEVICES", "1"}}));
   EXPECT_EQ(one[0].argv, (argv_t{"llama-server", "-m", "/models/l8.gguf", "-c", "4096", "-ngl",
                                  "33", "--host", "0.0.0.0", "--port", "8080"}));
 }
@@ -154,7 +159,8 @@ TEST(Launch, SeedVllmTensorParallelFourNeverThree) {
   ASSERT_EQ(cmds.size(), 1U);
   EXPECT_EQ(cmds[0].worker, "w4");
   EXPECT_EQ(cmds[0].role, "vllm");
-  EXPECT_EQ(cmds[0].env, (env_t{{"CUDA_VISIBLE_DEVICES", "0,1,2,3"}}));
+  EXPECT_EQ(cmds[0].env,
+            (env_t{{"CUDA_DEVICE_ORDER", "PCI_BUS_ID"}, {"CUDA_VISIBLE_DEVICES", "0,1,2,3"}}));
   EXPECT_EQ(cmds[0].argv, (argv_t{"vllm", "serve", "meta-llama/Llama-3.1-8B-Instruct",
                                   "--tensor-parallel-size", "4", "--pipeline-parallel-size", "1",
                                   "--max-model-len", "131072", "--gpu-memory-utilization", "0.9"}));
@@ -183,7 +189,8 @@ TEST(Launch, VllmAcrossWorkersStartsRayFirst) {
   ASSERT_EQ(cmds.size(), 3U);
   EXPECT_EQ(cmds[0].role, "ray-head");
   EXPECT_EQ(cmds[0].worker, "a");
-  EXPECT_EQ(cmds[0].env, (env_t{{"CUDA_VISIBLE_DEVICES", "0,1,2,3"}}));
+  EXPECT_EQ(cmds[0].env,
+            (env_t{{"CUDA_DEVICE_ORDER", "PCI_BUS_ID"}, {"CUDA_VISIBLE_DEVICES", "0,1,2,3"}}));
   EXPECT_EQ(cmds[0].argv, (argv_t{"ray", "start", "--head", "--port=6379", "--num-gpus=4"}));
   EXPECT_EQ(cmds[1].role, "ray-worker");
   EXPECT_EQ(cmds[1].worker, "b");
@@ -200,7 +207,7 @@ TEST(Launch, VllmAcrossWorkersStartsRayFirst) {
   nlohmann::ordered_json j = cmds[1];
   EXPECT_EQ(
       j.dump(),
-      R"({"worker":"b","address":"b","role":"ray-worker","env":{"CUDA_VISIBLE_DEVICES":"0,1,2,3"},"argv":["ray","start","--address=10.2.0.1:6379","--num-gpus=4"]})");
+      R"({"worker":"b","address":"b","role":"ray-worker","env":{"CUDA_DEVICE_ORDER":"PCI_BUS_ID","CUDA_VISIBLE_DEVICES":"0,1,2,3"},"argv":["ray","start","--address=10.2.0.1:6379","--num-gpus=4"]})");
 }
 
 TEST(Launch, AnHfModelPlannedForLlamaCppNamesTheGivenGguf) {

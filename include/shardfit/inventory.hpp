@@ -40,7 +40,7 @@ namespace shardfit {
 
 /// @brief A GPU of a worker.
 struct gpu_info {
-  std::uint32_t index = 0;  ///< the device index on its worker (CUDA_VISIBLE_DEVICES order)
+  std::uint32_t index = 0;  ///< the device index on its worker, as nvidia-smi numbers it
   std::string name;         ///< "RTX 4080", "A100-SXM4-80GB"
   std::string vendor;       ///< "nvidia", "amd", "apple", ...
   bytes vram;               ///< total memory

@@ -139,13 +139,15 @@ inline std::string join_numbers(const std::vector<std::uint32_t>& v) {
 }
 
 // CUDA_VISIBLE_DEVICES=<the placed GPUs' indices> (or empty to hide every GPU of a worker that
-// serves from its CPU only).
+// serves from its CPU only). The indices are nvidia-smi's, in PCI bus order, while CUDA numbers
+// the fastest GPU first unless told otherwise: CUDA_DEVICE_ORDER=PCI_BUS_ID makes them agree.
 inline void add_visible_devices(launch_command& cmd, const worker_info& w,
                                 const placed_worker& pw) {
   for (const auto& g : w.gpus) {
     if (const auto var = visible_devices_var(g.vendor)) {
       std::vector<std::uint32_t> indices;
       for (const auto& placed : pw.gpus) indices.push_back(placed.index);
+      if (g.vendor == "nvidia") cmd.env.emplace_back("CUDA_DEVICE_ORDER", "PCI_BUS_ID");
       cmd.env.emplace_back(*var, join_numbers(indices));
       return;
     }
