@@ -407,6 +407,14 @@ TEST(CliPlan, ReadsKubernetesNodesAndNvidiaSmiOutput) {
   EXPECT_NE(r.err.find(d / "bad.csv" + ": line 1: expected 4 comma-separated fields"),
             std::string::npos)
       << r.err;
+  // A worker no other source knows still plans (its GPUs), with a warning about what is unknown.
+  r = run_cli({"plan", ex + "/models/Llama-3.1-8B-Instruct", "--nvidia-smi",
+               "lone=" + (d / "l4.csv"), "--backend", "vllm", "--ctx", "8192"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("shardfit: warning: worker 'lone' is known only from " + (d / "l4.csv") +
+                       ": its RAM is taken as 0 and its address as its name"),
+            std::string::npos)
+      << r.err;
   r = run_cli({"plan", ex + "/models/Llama-3.1-8B-Instruct", "--nvidia-smi", d / "bad.csv"});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("must be written WORKER=FILE"), std::string::npos) << r.err;

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -87,6 +88,14 @@ cluster read_cluster(const plan_options& o, std::vector<std::string>& warnings) 
                               auto inventory_type) {
     for (const auto& item : items) {
       const auto [name, file] = worker_file(item, option);
+      const bool known = std::any_of(parts.begin(), parts.end(), [&](const cluster& part) {
+        return part.find_worker(name).has_value();
+      });
+      if (!known) {
+        warnings.push_back("worker '" + name + "' is known only from " + file +
+                           ": its RAM is taken as 0 and its address as its name (give it in "
+                           "--cluster or --kube-nodes)");
+      }
       worker_info w;
       w.name = name;
       w.address = name;
