@@ -1,6 +1,6 @@
 // One full per-device llama.cpp estimate of a 126-layer model (Llama-3.1-405B's shape) across 8
 // devices: what the planner pays per candidate. Construction (graph simulation) is timed apart.
-#include <shardfit/estimate_llama.hpp>
+#include <shardfit/estimate/llama.hpp>
 
 #include <benchmark/benchmark.h>
 

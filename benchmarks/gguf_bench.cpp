@@ -1,8 +1,8 @@
 // GGUF header parsing: the 3.97 MB vocabulary file from ../shared/data (when present) and a
 // generated model of 1,000 tensors. Reports the median time per parse and the bytes each parse
 // keeps (the header) against the file's size.
-#include <shardfit/gguf.hpp>
-#include <shardfit/gguf_writer.hpp>
+#include <shardfit/formats/gguf.hpp>
+#include <shardfit/formats/gguf_writer.hpp>
 
 #include <benchmark/benchmark.h>
 

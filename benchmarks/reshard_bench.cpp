@@ -2,7 +2,7 @@
 // 500 MB — written, fsynced, re-read and verified — against a plain streaming copy of the same
 // file (read/write through an 8 MiB buffer, then fsync), in the same program and on the same
 // disk. Targets: reshard time within 1.3x of the copy; peak memory under 100 MB.
-#include <shardfit/reshard.hpp>
+#include <shardfit/reshard/reshard.hpp>
 
 #include <benchmark/benchmark.h>
 

@@ -1,7 +1,7 @@
 // Discovery of 1,000 sets of 100 shards (100,000 files in one directory) against a bare walk
 // that does the same system calls (readdir + stat of every entry) and nothing else, and cached
 // re-discovery. Run: build/bench/bin/shard_set_bench
-#include <shardfit/shard_set.hpp>
+#include <shardfit/files/discover.hpp>
 
 #include <benchmark/benchmark.h>
 

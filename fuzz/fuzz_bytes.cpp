@@ -1,5 +1,5 @@
 // Size strings ("4GB", "1.5TiB", "64Gi"): parsed or refused with a reason, never UB.
-#include <shardfit/units.hpp>
+#include <shardfit/core/units.hpp>
 
 #include <cstddef>
 #include <cstdint>

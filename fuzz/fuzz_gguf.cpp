@@ -1,6 +1,6 @@
 // The GGUF reader on arbitrary bytes: an error naming the offset, never a crash, hang or huge
 // allocation.
-#include <shardfit/gguf.hpp>
+#include <shardfit/formats/gguf.hpp>
 
 #include <cstddef>
 #include <cstdint>

@@ -1,7 +1,7 @@
 // config.json on arbitrary text: parsed, then turned into a profile and estimated.
-#include <shardfit/estimate_vllm.hpp>
-#include <shardfit/hf_config.hpp>
-#include <shardfit/model.hpp>
+#include <shardfit/estimate/vllm.hpp>
+#include <shardfit/formats/read_hf_config.hpp>
+#include <shardfit/model/load.hpp>
 
 #include <cstddef>
 #include <cstdint>

@@ -1,5 +1,5 @@
 // The model.safetensors.index.json reader on arbitrary text.
-#include <shardfit/index_file.hpp>
+#include <shardfit/files/index_file.hpp>
 
 #include <cstddef>
 #include <cstdint>

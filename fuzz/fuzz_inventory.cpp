@@ -1,7 +1,7 @@
 // The inventory adapters on arbitrary text: the first byte picks the reader (kubectl nodes JSON,
 // nvidia-smi CSV, rocm-smi JSON, a Kubernetes quantity); whatever parses is merged with itself
 // and must keep its invariants (GPUs' used memory within their total, unique names).
-#include <shardfit/inventory_sources.hpp>
+#include <shardfit/cluster/inventory_sources.hpp>
 
 #include <cstddef>
 #include <cstdint>

@@ -1,5 +1,5 @@
 // The safetensors header reader on arbitrary bytes.
-#include <shardfit/safetensors.hpp>
+#include <shardfit/formats/safetensors.hpp>
 
 #include <cstddef>
 #include <cstdint>

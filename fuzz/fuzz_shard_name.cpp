@@ -1,5 +1,5 @@
 // The shard file name grammar: whatever parses must print back to a name that parses the same.
-#include <shardfit/shard_name.hpp>
+#include <shardfit/files/shard_name.hpp>
 
 #include <cstddef>
 #include <cstdint>

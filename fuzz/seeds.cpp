@@ -3,7 +3,7 @@
 // the test configs of real models, cluster files, shard names and size strings.
 //
 // Usage: fuzz_seeds DIR
-#include <shardfit/gguf_writer.hpp>
+#include <shardfit/formats/gguf_writer.hpp>
 
 #include "support/configs.hpp"
 #include "support/inventory_samples.hpp"

@@ -5,10 +5,10 @@
 // safetensors_test; the filesystem's in shard_set_test. The README's "Robustness" table lists
 // them all.
 
-#include <shardfit/hf_config.hpp>
-#include <shardfit/index_file.hpp>
-#include <shardfit/inventory.hpp>
-#include <shardfit/inventory_sources.hpp>
+#include <shardfit/cluster/inventory.hpp>
+#include <shardfit/cluster/inventory_sources.hpp>
+#include <shardfit/files/index_file.hpp>
+#include <shardfit/formats/read_hf_config.hpp>
 
 #include <gtest/gtest.h>
 

@@ -2,7 +2,7 @@
 
 #include "commands.hpp"
 
-#include <shardfit/error.hpp>
+#include <shardfit/core/error.hpp>
 #include <shardfit/version.hpp>
 
 #include <CLI/CLI.hpp>

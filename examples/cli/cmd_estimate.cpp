@@ -1,13 +1,14 @@
 // shardfit estimate PATH: memory per device for a model under llama.cpp (or vLLM) settings.
 
 #include "commands.hpp"
+#include "llama_options.hpp"
 #include "options.hpp"
 #include "table.hpp"
 
-#include <shardfit/estimate_llama.hpp>
+#include <shardfit/estimate/llama.hpp>
 #include <shardfit/format.hpp>
 #include <shardfit/json.hpp>
-#include <shardfit/model.hpp>
+#include <shardfit/model/load.hpp>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -30,15 +31,7 @@ struct estimate_options {
   std::string tensor_split;
   std::string split = "layer";
   std::uint32_t main_gpu = 0;
-  std::uint32_t batch = 2048;
-  std::uint32_t ubatch = 512;
-  std::uint32_t parallel = 1;
-  bool kv_unified = false;
-  std::string flash_attn = "auto";
-  std::string cache_type_k = "f16";
-  std::string cache_type_v = "f16";
-  bool no_mmap = false;
-  bool legacy_offload = false;
+  llama_cli_options llama;
   bool json = false;
   std::string backend = "llama.cpp";
   vllm_cli_options vllm;
@@ -59,20 +52,12 @@ int run_llama(const estimate_options& o, streams& io) {
 
   llama_settings s;
   s.n_ctx = o.ctx;
-  s.n_batch = o.batch;
-  s.n_ubatch = o.ubatch;
-  s.n_parallel = o.parallel;
-  s.kv_unified = o.kv_unified;
-  s.cache_type_k = o.cache_type_k;
-  s.cache_type_v = o.cache_type_v;
+  apply_llama_options(o.llama, s);
   s.n_gpu_layers = o.gpu_layers;
-  s.mmap = !o.no_mmap;
-  s.flash_attn = parse_flash_attn(o.flash_attn);
   s.split = o.split == "row"    ? split_mode::row
             : o.split == "none" ? split_mode::none
                                 : split_mode::layer;
   s.main_gpu = o.main_gpu;
-  s.rule = o.legacy_offload ? offload_rule::legacy : offload_rule::current;
 
   // Devices in llama.cpp's order: RPC servers, then local GPUs.
   std::vector<llama_device> devices;
@@ -162,18 +147,7 @@ command add_estimate(CLI::App& app, streams& io) {
   sub->add_option("--split-mode", o->split, "layer, row or none")
       ->check(CLI::IsMember({"layer", "row", "none"}));
   sub->add_option("--main-gpu", o->main_gpu, "the GPU for split mode none / row");
-  sub->add_option("-b,--batch", o->batch, "logical batch size");
-  sub->add_option("-u,--ubatch", o->ubatch, "physical batch size");
-  sub->add_option("-p,--parallel", o->parallel, "parallel sequences");
-  sub->add_flag("--kv-unified", o->kv_unified, "one KV stream for all sequences");
-  sub->add_option("--flash-attn,-f", o->flash_attn, "on, off or auto")
-      ->check(CLI::IsMember({"on", "off", "auto"}));
-  sub->add_option("--cache-type-k", o->cache_type_k, "K cache type (f16, q8_0, ...)");
-  sub->add_option("--cache-type-v", o->cache_type_v,
-                  "V cache type (needs flash attention if quantized)");
-  sub->add_flag("--no-mmap", o->no_mmap, "load host weights into memory instead of mapping them");
-  sub->add_flag("--legacy-offload", o->legacy_offload,
-                "older llama.cpp: --gpu-layers counts repeating layers only");
+  add_llama_options(*sub, o->llama, "");
   add_vllm_estimate_options(*sub, o->vllm);
   sub->add_flag("--json", o->json, "print JSON instead of a table");
   return {sub, [o, &io]() {

@@ -4,10 +4,11 @@
 #include "commands.hpp"
 #include "table.hpp"
 
+#include <shardfit/files/discover.hpp>
 #include <shardfit/format.hpp>
+#include <shardfit/formats/gguf_set.hpp>
 #include <shardfit/json.hpp>
-#include <shardfit/model.hpp>
-#include <shardfit/shard_set.hpp>
+#include <shardfit/model/load.hpp>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -165,8 +166,8 @@ command add_inspect(CLI::App& app, streams& io) {
   return {sub, [opts, &io]() {
             discovery_options options;
             options.recursive = opts->recursive;
-            options.check_headers = !opts->no_metadata;
-            const discovery_result found = discover(opts->path, options);
+            discovery_result found = discover(opts->path, options);
+            if (!opts->no_metadata) check_gguf_headers(found);
             std::vector<set_model> models;
             if (!opts->no_metadata) models = read_models(found);
             if (opts->json) {

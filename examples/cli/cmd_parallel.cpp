@@ -5,11 +5,11 @@
 #include "commands.hpp"
 #include "table.hpp"
 
-#include <shardfit/estimate_vllm.hpp>
+#include <shardfit/estimate/parallelism.hpp>
+#include <shardfit/estimate/vllm.hpp>
 #include <shardfit/format.hpp>
 #include <shardfit/json.hpp>
-#include <shardfit/model.hpp>
-#include <shardfit/parallelism.hpp>
+#include <shardfit/model/load.hpp>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>

@@ -1,15 +1,16 @@
 // shardfit plan PATH --cluster FILE: where the model runs on a cluster, and how.
 
 #include "commands.hpp"
+#include "llama_options.hpp"
 #include "table.hpp"
 
+#include <shardfit/cluster/inventory.hpp>
+#include <shardfit/cluster/inventory_sources.hpp>
 #include <shardfit/format.hpp>
-#include <shardfit/inventory.hpp>
-#include <shardfit/inventory_sources.hpp>
 #include <shardfit/json.hpp>
-#include <shardfit/launch.hpp>
-#include <shardfit/model.hpp>
-#include <shardfit/planner.hpp>
+#include <shardfit/model/load.hpp>
+#include <shardfit/plan/launch.hpp>
+#include <shardfit/plan/planner.hpp>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -45,11 +46,7 @@ struct plan_options {
   std::optional<std::uint32_t> pp;
   std::optional<std::uint32_t> gpu_layers;
   std::uint32_t max_rpc = llama_max_plan_devices;
-  std::uint32_t parallel = 1;
-  std::uint32_t ubatch = 512;
-  std::string flash_attn = "auto";
-  std::string cache_type_k = "f16";
-  std::string cache_type_v = "f16";
+  llama_cli_options llama;
   double utilization = 0.9;
   std::string kv_cache_dtype = "auto";
   bool ep = false;
@@ -183,11 +180,7 @@ int run_plan(const plan_options& o, streams& io) {
     rq.llama.n_ctx = static_cast<std::uint32_t>(*o.ctx);
     rq.vllm.max_model_len = *o.ctx;
   }
-  rq.llama.n_parallel = o.parallel;
-  rq.llama.n_ubatch = o.ubatch;
-  rq.llama.cache_type_k = o.cache_type_k;
-  rq.llama.cache_type_v = o.cache_type_v;
-  rq.llama.flash_attn = parse_flash_attn(o.flash_attn);
+  apply_llama_options(o.llama, rq.llama);
   rq.vllm.gpu_memory_utilization = o.utilization;
   rq.vllm.kv_cache_dtype = o.kv_cache_dtype;
   rq.vllm.ep = o.ep;
@@ -325,12 +318,7 @@ command add_plan(CLI::App& app, streams& io) {
   sub->add_option("--pp", o->pp, "pipeline parallel degree (vLLM)");
   sub->add_option("--gpu-layers,-n", o->gpu_layers, "offload at most N layers (llama.cpp)");
   sub->add_option("--max-rpc", o->max_rpc, "RPC servers at most (llama.cpp, default 15)");
-  sub->add_option("-p,--parallel", o->parallel, "parallel sequences (llama.cpp)");
-  sub->add_option("-u,--ubatch", o->ubatch, "physical batch size (llama.cpp)");
-  sub->add_option("--flash-attn,-f", o->flash_attn, "on, off or auto (llama.cpp)")
-      ->check(CLI::IsMember({"on", "off", "auto"}));
-  sub->add_option("--cache-type-k", o->cache_type_k, "K cache type (llama.cpp)");
-  sub->add_option("--cache-type-v", o->cache_type_v, "V cache type (llama.cpp)");
+  add_llama_options(*sub, o->llama, " (llama.cpp)");
   sub->add_option("--gpu-memory-utilization", o->utilization, "vLLM's share of each GPU (0.9)");
   sub->add_option("--kv-cache-dtype", o->kv_cache_dtype, "vLLM's KV cache dtype (auto, fp8)");
   sub->add_flag("--enable-expert-parallel", o->ep, "vLLM: experts spread over the TP ranks");

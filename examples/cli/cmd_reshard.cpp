@@ -5,7 +5,7 @@
 
 #include <shardfit/format.hpp>
 #include <shardfit/json.hpp>
-#include <shardfit/reshard.hpp>
+#include <shardfit/reshard/reshard.hpp>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>

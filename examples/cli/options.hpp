@@ -2,8 +2,8 @@
 
 // Parsing helpers shared by the tool's subcommands: lists and sizes given on the command line.
 
-#include <shardfit/error.hpp>
-#include <shardfit/units.hpp>
+#include <shardfit/core/error.hpp>
+#include <shardfit/core/units.hpp>
 
 #include <string>
 #include <string_view>

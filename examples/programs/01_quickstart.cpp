@@ -1,8 +1,9 @@
 // Quickstart: plan a model on a cluster file and print where it runs and how to start it.
 //
 // Usage: 01_quickstart MODEL_DIR_OR_GGUF CLUSTER_JSON
-#include <shardfit/launch.hpp>
-#include <shardfit/planner.hpp>
+#include <shardfit/model/load.hpp>
+#include <shardfit/plan/launch.hpp>
+#include <shardfit/plan/planner.hpp>
 
 #include <iostream>
 

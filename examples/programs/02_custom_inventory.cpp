@@ -2,7 +2,8 @@
 // every snapshot. Any type with `snapshot()` returning a cluster plugs in.
 //
 // Usage: 02_custom_inventory MODEL_DIR_OR_GGUF
-#include <shardfit/planner.hpp>
+#include <shardfit/model/load.hpp>
+#include <shardfit/plan/planner.hpp>
 
 #include <cstdint>
 #include <iostream>

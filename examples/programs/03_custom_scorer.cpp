@@ -3,7 +3,8 @@
 // `weighted_scorer` combines terms with integer weights.
 //
 // Usage: 03_custom_scorer MODEL CLUSTER_JSON ZONE
-#include <shardfit/planner.hpp>
+#include <shardfit/model/load.hpp>
+#include <shardfit/plan/planner.hpp>
 
 #include <iostream>
 #include <string>

@@ -3,8 +3,9 @@
 //
 // Usage: 04_json_report MODEL CLUSTER_JSON
 #include <shardfit/json.hpp>
-#include <shardfit/launch.hpp>
-#include <shardfit/planner.hpp>
+#include <shardfit/model/load.hpp>
+#include <shardfit/plan/launch.hpp>
+#include <shardfit/plan/planner.hpp>
 
 #include <nlohmann/json.hpp>
 

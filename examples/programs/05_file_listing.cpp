@@ -4,8 +4,9 @@
 //
 // Usage: 05_file_listing LISTING_JSON CONFIG_DIR CLUSTER_JSON
 //   CONFIG_DIR holds the fetched config.json and model.safetensors.index.json.
-#include <shardfit/planner.hpp>
-#include <shardfit/shard_set.hpp>
+#include <shardfit/files/discover.hpp>
+#include <shardfit/model/load.hpp>
+#include <shardfit/plan/planner.hpp>
 
 #include <nlohmann/json.hpp>
 

@@ -12,8 +12,8 @@
 ///   // "46.00 GiB / 49.39 GB / 49392123904"
 /// @endcode
 
-#include <shardfit/error.hpp>
-#include <shardfit/units.hpp>
+#include <shardfit/core/error.hpp>
+#include <shardfit/core/units.hpp>
 
 #include <fmt/format.h>
 

@@ -2,8 +2,8 @@
 
 // Clusters for planner tests, built in code.
 
-#include <shardfit/inventory.hpp>
-#include <shardfit/units.hpp>
+#include <shardfit/cluster/inventory.hpp>
+#include <shardfit/core/units.hpp>
 
 #include <cstdint>
 #include <string>

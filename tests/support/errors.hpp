@@ -2,7 +2,7 @@
 
 // The message of the shardfit::error a call throws, or "(no error)".
 
-#include <shardfit/error.hpp>
+#include <shardfit/core/error.hpp>
 
 #include <string>
 

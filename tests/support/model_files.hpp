@@ -4,8 +4,8 @@
 // ../shared/tools/llama-truth/make_tiny_gguf.mjs, so figures measured with llama.cpp on those
 // apply), split sets, and safetensors files. Tensor data is left sparse (zeros).
 
-#include <shardfit/gguf_writer.hpp>
-#include <shardfit/shard_name.hpp>
+#include <shardfit/files/shard_name.hpp>
+#include <shardfit/formats/gguf_writer.hpp>
 
 #include <cstdint>
 #include <fstream>

@@ -3,7 +3,7 @@
 // Model profiles of real models for planner tests: built from the published configs in
 // configs.hpp (Llama-3.1-8B, -70B) or the example data (DeepSeek-R1 in BF16).
 
-#include <shardfit/model.hpp>
+#include <shardfit/model/load.hpp>
 
 #include "configs.hpp"
 

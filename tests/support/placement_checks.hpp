@@ -2,8 +2,8 @@
 
 // Checks shared by the planner tests.
 
-#include <shardfit/estimate_llama.hpp>
-#include <shardfit/placement.hpp>
+#include <shardfit/estimate/llama.hpp>
+#include <shardfit/plan/placement.hpp>
 
 #include <gtest/gtest.h>
 

@@ -1,0 +1,58 @@
+#pragma once
+
+// The llama.cpp run settings `estimate` and `plan` share: one struct, one registration, one
+// conversion, so both commands take the same flags with the same defaults.
+
+#include <shardfit/estimate/settings.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace shardfit::cli {
+
+struct llama_cli_options {
+  std::uint32_t batch = 2048;
+  std::uint32_t ubatch = 512;
+  std::uint32_t parallel = 1;
+  bool kv_unified = false;
+  std::string flash_attn = "auto";
+  std::string cache_type_k = "f16";
+  std::string cache_type_v = "f16";
+  bool no_mmap = false;
+  bool legacy_offload = false;
+};
+
+// Registers the options on `sub`; `suffix` is appended to each description (" (llama.cpp)"
+// where the command also plans for vLLM).
+inline void add_llama_options(CLI::App& sub, llama_cli_options& o, const std::string& suffix) {
+  sub.add_option("-b,--batch", o.batch, "logical batch size" + suffix);
+  sub.add_option("-u,--ubatch", o.ubatch, "physical batch size" + suffix);
+  sub.add_option("-p,--parallel", o.parallel, "parallel sequences" + suffix);
+  sub.add_flag("--kv-unified", o.kv_unified, "one KV stream for all sequences" + suffix);
+  sub.add_option("--flash-attn,-f", o.flash_attn, "on, off or auto" + suffix)
+      ->check(CLI::IsMember({"on", "off", "auto"}));
+  sub.add_option("--cache-type-k", o.cache_type_k, "K cache type (f16, q8_0, ...)" + suffix);
+  sub.add_option("--cache-type-v", o.cache_type_v,
+                 "V cache type (needs flash attention if quantized)" + suffix);
+  sub.add_flag("--no-mmap", o.no_mmap,
+               "load host weights into memory instead of mapping them" + suffix);
+  sub.add_flag("--legacy-offload", o.legacy_offload,
+               "older llama.cpp: --gpu-layers counts repeating layers only" + suffix);
+}
+
+// Writes the options into `s`, leaving the rest (context, offload, split) as it is.
+inline void apply_llama_options(const llama_cli_options& o, llama_settings& s) {
+  s.n_batch = o.batch;
+  s.n_ubatch = o.ubatch;
+  s.n_parallel = o.parallel;
+  s.kv_unified = o.kv_unified;
+  s.flash_attn = parse_flash_attn(o.flash_attn);
+  s.cache_type_k = o.cache_type_k;
+  s.cache_type_v = o.cache_type_v;
+  s.mmap = !o.no_mmap;
+  s.rule = o.legacy_offload ? offload_rule::legacy : offload_rule::current;
+}
+
+}  // namespace shardfit::cli

@@ -1,0 +1,233 @@
+#pragma once
+
+/// @file
+/// @brief The cluster as plain data: workers (RAM, disk, mounts, model copies, labels) and their
+/// GPUs; reservations and the claims of instances already placed; the allocatable memory they
+/// leave. `inventory.hpp` reads it from JSON; the inventory sources read nvidia-smi, rocm-smi
+/// and Kubernetes output.
+
+#include <cstdint>
+#include <optional>
+#include <shardfit/core/path.hpp>
+#include <shardfit/core/units.hpp>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace shardfit {
+
+/// @brief A GPU of a worker.
+struct gpu_info {
+  std::uint32_t index = 0;  ///< the device index on its worker, as nvidia-smi numbers it
+  std::string name;         ///< "RTX 4080", "A100-SXM4-80GB"
+  std::string vendor;       ///< "nvidia", "amd", "apple", ...
+  bytes vram;               ///< total memory
+  bytes vram_used;          ///< in use by processes outside shardfit's claims
+};
+
+/// @brief A mount of a worker: a local path, and the volume behind it when it is shared.
+struct mount_info {
+  std::string path;
+  std::string volume;  ///< the volume's name (two workers may mount one volume at two paths)
+  bool shared = false;
+};
+
+/// @brief A copy of a model a worker (or a volume) already holds.
+struct model_copy {
+  std::string path;  ///< on a worker: its path there; on a volume: relative to the volume's root
+  std::string name;  ///< the model's or its set's name ("Llama-3.1-70B-Instruct-Q4_K_M")
+  bytes size;        ///< total bytes (0: unknown); with the name, identifies the content
+};
+
+/// @brief Which model the planner places: its name, its set's name, its files' total size
+/// (0 when not downloaded). A copy is this model when its name is either name and the sizes
+/// agree where both are known.
+struct model_ref {
+  std::string name;
+  std::string set;
+  bytes size;
+
+  [[nodiscard]] bool matches(const model_copy& c) const noexcept {
+    const bool named = !c.name.empty() && (c.name == name || (!set.empty() && c.name == set));
+    return named && (c.size == bytes{} || size == bytes{} || c.size == size);
+  }
+};
+
+/// @brief Where a worker finds a model's weights.
+enum class storage_source : std::uint8_t {
+  none,      ///< it reads no weights (a llama.cpp RPC server receives tensors over the network)
+  present,   ///< a copy on its own disk
+  shared,    ///< a copy on a shared volume it mounts
+  download,  ///< nowhere: it must download them
+};
+
+/// @brief "none", "present", "shared" or "download".
+[[nodiscard]] constexpr std::string_view to_string(storage_source s) noexcept {
+  switch (s) {
+    case storage_source::none:
+      return "none";
+    case storage_source::present:
+      return "present";
+    case storage_source::shared:
+      return "shared";
+    case storage_source::download:
+      return "download";
+  }
+  return "none";
+}
+
+/// @brief Where a worker finds a model: on its disk (`path`), on a shared volume it mounts
+/// (`volume`, seen at `path`), or nowhere.
+struct model_location {
+  storage_source source = storage_source::download;
+  std::string volume;
+  std::string path;
+};
+
+/// @brief A worker (a host).
+struct worker_info {
+  std::string name;
+  std::string address;  ///< where other workers reach it (defaults to the name)
+  std::vector<std::pair<std::string, std::string>> labels;
+  bytes ram;
+  bytes ram_used;
+  bool uma = false;                ///< GPUs share the host's memory
+  std::optional<bytes> disk_free;  ///< where downloads go; nothing: unknown (never checked)
+  std::vector<mount_info> mounts;
+  std::vector<model_copy> models;
+  std::vector<gpu_info> gpus;
+
+  /// @brief A label's value, or nothing.
+  [[nodiscard]] std::optional<std::string> label(std::string_view key) const {
+    for (const auto& [k, v] : labels) {
+      if (k == key) return v;
+    }
+    return std::nullopt;
+  }
+};
+
+/// @brief A shared volume: one copy on it serves every worker that mounts it.
+struct volume_info {
+  std::string name;
+  bool shared = true;
+  bytes free;
+  std::vector<model_copy> models;  ///< copies already on the volume
+};
+
+/// @brief Memory held back on every worker (RAM) and every GPU (VRAM).
+struct reservations {
+  bytes ram;
+  bytes vram;
+};
+
+/// @brief Memory an instance already placed holds on a worker (and on one of its GPUs).
+struct claim {
+  std::string instance;
+  std::string worker;
+  std::optional<std::uint32_t> gpu;  ///< the GPU's index on the worker
+  bytes ram;
+  bytes vram;
+};
+
+/// @brief A snapshot of a cluster, and what can be allocated on it.
+struct cluster {
+  reservations reserved;
+  std::vector<worker_info> workers;
+  std::vector<claim> claims;
+  std::vector<volume_info> volumes;
+
+  /// @brief VRAM a new instance may use on GPU `g` of worker `w` (indices into the vectors).
+  [[nodiscard]] bytes allocatable_vram(std::size_t w, std::size_t g) const {
+    const worker_info& wk = workers[w];
+    const gpu_info& gpu = wk.gpus[g];
+    bytes held = gpu.vram_used + reserved.vram;
+    for (const auto& c : claims) {
+      if (c.worker == wk.name && c.gpu && *c.gpu == gpu.index) held += c.vram;
+    }
+    return saturating_sub(gpu.vram, held);
+  }
+  /// @brief RAM a new instance may use on worker `w`.
+  [[nodiscard]] bytes allocatable_ram(std::size_t w) const {
+    const worker_info& wk = workers[w];
+    bytes held = wk.ram_used + reserved.ram;
+    for (const auto& c : claims) {
+      if (c.worker == wk.name) held += c.ram;
+    }
+    return saturating_sub(wk.ram, held);
+  }
+  /// @brief Allocatable memory of every worker and GPU at once, in O(workers + GPUs + claims)
+  /// (calling `allocatable_vram` per GPU costs O(claims) each).
+  struct allocatable_memory {
+    std::vector<bytes> ram;                ///< per worker
+    std::vector<std::vector<bytes>> vram;  ///< per worker, per GPU slot
+  };
+  [[nodiscard]] allocatable_memory allocatable() const {
+    allocatable_memory a;
+    std::unordered_map<std::string_view, std::size_t> index;
+    index.reserve(workers.size());
+    std::vector<bytes> ram_held(workers.size());
+    std::vector<std::vector<bytes>> vram_held(workers.size());
+    for (std::size_t w = 0; w < workers.size(); ++w) {
+      index.emplace(workers[w].name, w);
+      ram_held[w] = workers[w].ram_used + reserved.ram;
+      for (const auto& g : workers[w].gpus) vram_held[w].push_back(g.vram_used + reserved.vram);
+    }
+    for (const auto& c : claims) {
+      const auto it = index.find(c.worker);
+      if (it == index.end()) continue;
+      const std::size_t w = it->second;
+      ram_held[w] += c.ram;
+      if (!c.gpu) continue;
+      for (std::size_t g = 0; g < workers[w].gpus.size(); ++g) {
+        if (workers[w].gpus[g].index == *c.gpu) vram_held[w][g] += c.vram;
+      }
+    }
+    a.ram.resize(workers.size());
+    a.vram.resize(workers.size());
+    for (std::size_t w = 0; w < workers.size(); ++w) {
+      a.ram[w] = saturating_sub(workers[w].ram, ram_held[w]);
+      for (std::size_t g = 0; g < workers[w].gpus.size(); ++g) {
+        a.vram[w].push_back(saturating_sub(workers[w].gpus[g].vram, vram_held[w][g]));
+      }
+    }
+    return a;
+  }
+  /// @brief Where worker `w` finds the model: a copy on its own disk first, then one on a
+  /// shared volume it mounts (two workers may mount one volume at different paths).
+  [[nodiscard]] model_location locate_model(std::size_t w, const model_ref& model) const {
+    const worker_info& wk = workers[w];
+    for (const auto& m : wk.models) {
+      if (model.matches(m)) return {storage_source::present, "", m.path};
+    }
+    for (const auto& mount : wk.mounts) {
+      if (mount.volume.empty() || !mount.shared) continue;
+      for (const auto& v : volumes) {
+        if (v.name != mount.volume || !v.shared) continue;
+        for (const auto& m : v.models) {
+          if (!model.matches(m)) continue;
+          // The copy's path is relative to the volume's root, which the worker mounts here.
+          std::string_view rel = m.path;
+          while (!rel.empty() && rel.front() == '/') rel.remove_prefix(1);
+          return {storage_source::shared, v.name,
+                  rel.empty() ? mount.path : join_path(mount.path, rel)};
+        }
+      }
+    }
+    return {};
+  }
+  /// @brief Whether worker `w` can read the model without downloading it.
+  [[nodiscard]] bool holds_model(std::size_t w, const model_ref& model) const {
+    return locate_model(w, model).source != storage_source::download;
+  }
+  /// @brief The index of the worker named `name`, or nothing.
+  [[nodiscard]] std::optional<std::size_t> find_worker(std::string_view name) const {
+    for (std::size_t i = 0; i < workers.size(); ++i) {
+      if (workers[i].name == name) return i;
+    }
+    return std::nullopt;
+  }
+};
+
+}  // namespace shardfit

@@ -1,0 +1,214 @@
+#pragma once
+
+// The worst-case graph llama.cpp reserves its compute buffers with (n_ubatch tokens against a
+// full KV cache, every token an output), modelled for the llama family of architectures:
+// the tensors each op allocates, their sources, which ops may work in place, the graph inputs
+// (tokens, embeddings, positions, masks, KV indices, output ids). Facts from llama.cpp
+// de3ff815 (llama-graph.cpp, models/llama.cpp, llama-kv-cache.cpp); no code of it.
+//
+// A segment of the graph can be built alone, as one backend sees it when the model is split
+// across devices: with or without the input layer (token embeddings), the repeating layers, and
+// the output layer (final norm and logits).
+
+#include <shardfit/estimate/detail/graph_sim.hpp>
+#include <shardfit/estimate/settings.hpp>
+#include <shardfit/model/profile.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+namespace shardfit::detail {
+
+// The shape of the reserve: sizes of everything that depends on the run settings.
+struct reserve_shape {
+  std::uint64_t n_tokens = 512;   // tokens of the ubatch (min(n_ctx, n_ubatch))
+  std::uint64_t n_outputs = 512;  // output rows (min(n_tokens, n_batch))
+  std::uint64_t n_kv = 4096;      // KV cells per stream of full-attention layers
+  std::uint64_t n_kv_swa = 0;     // KV cells per stream of sliding-window layers
+  std::uint64_t n_stream = 1;     // KV streams (n_seq without a unified cache)
+  bool flash_attn = true;
+};
+
+// What a backend's part of the graph contains.
+struct segment {
+  bool input = true;        // the input layer (get_rows of the token embeddings)
+  std::uint32_t first = 0;  // first repeating layer
+  std::uint32_t count = 0;  // repeating layers (capped by the caller: the peak repeats)
+  bool last_layer = false;  // includes the model's last repeating layer (out_ids selection)
+  bool output = true;       // the output layer (final norm and logits)
+};
+
+inline std::uint64_t f32_bytes(std::uint64_t elements) {
+  return elements * 4;
+}
+
+// The peak bytes ggml-alloc reaches for `seg` of the model's worst-case graph.
+inline std::uint64_t simulate_segment(const model_profile& m, const reserve_shape& r,
+                                      const segment& seg) {
+  sim_graph g;
+  const std::uint64_t T = r.n_tokens;
+  const std::uint64_t E = m.n_embd;
+  const bool has_swa =
+      std::any_of(m.layers.begin(), m.layers.end(), [](const layer_profile& l) { return l.swa; });
+  const std::uint64_t mask_elem = r.flash_attn ? 2 : 4;  // f16 mask with flash attention
+
+  // The residual stream entering the segment.
+  sim_graph::id inpL = sim_graph::none;
+  if (seg.input) {
+    const auto tokens = g.input(T * 4);
+    const auto embd_in = g.input(f32_bytes(E * T));       // the vector-embeddings input path
+    inpL = g.op(f32_bytes(E * T), g.external(), tokens);  // get_rows(tok_embd, tokens)
+    g.expand(inpL);
+    g.expand(embd_in);
+  } else if (seg.count != 0 || seg.output) {
+    inpL = g.input(f32_bytes(E * T));  // copied in from the previous backend
+  }
+
+  if (seg.count != 0) {
+    const auto pos = g.input(T * 4);
+    const bool mla = m.is_mla();
+    // One mask, one pair of index inputs per KV cache (the SWA cache has its own).
+    struct cache_inputs {
+      sim_graph::id mask, k_idxs, v_idxs;
+    };
+    std::uint64_t v_max = 0;
+    for (const auto& l : m.layers) v_max = std::max<std::uint64_t>(v_max, l.v_per_token);
+    auto make_cache_inputs = [&](std::uint64_t n_kv) {
+      cache_inputs c{};
+      c.k_idxs = g.input(T * 8);
+      // without flash attention the V cache is transposed and indexed per element
+      c.v_idxs = mla ? sim_graph::none : g.input(r.flash_attn ? T * 8 : T * v_max * 8);
+      c.mask = g.input(n_kv * T * mask_elem);
+      return c;
+    };
+    const cache_inputs full = make_cache_inputs(r.n_kv);
+    const cache_inputs swa = has_swa ? make_cache_inputs(r.n_kv_swa) : full;
+    const auto out_ids = seg.last_layer ? g.input(r.n_outputs * 4) : sim_graph::none;
+
+    for (std::uint32_t i = 0; i < seg.count; ++i) {
+      const std::uint32_t il = std::min<std::uint32_t>(seg.first + i, m.n_layer - 1);
+      const layer_profile& L = m.layers[il];
+      const bool last = seg.last_layer && i + 1 == seg.count;
+      const std::uint64_t n_out = last ? r.n_outputs : T;
+      const auto inpSA = inpL;
+      auto cur =
+          g.op(f32_bytes(E * T), inpL, sim_graph::none, sim_graph::none, sim_graph::none, true);
+      cur = g.op(f32_bytes(E * T), cur, g.external(), sim_graph::none, sim_graph::none, true);
+
+      if (L.recurrent) {
+        // Recurrent mixing (Mamba/RWKV): the projections and the scan output, modelled as
+        // three activations of the inner width.
+        const std::uint64_t inner =
+            std::max<std::uint64_t>(E * 2, L.s_state / std::max<std::uint64_t>(1, E));
+        auto x = g.op(f32_bytes(inner * T), g.external(), cur);
+        auto y = g.op(f32_bytes(inner * T), x, g.external());
+        cur = g.op(f32_bytes(E * T), g.external(), y);
+      } else {
+        const cache_inputs& c = L.swa ? swa : full;
+        const std::uint64_t n_kv = L.swa ? r.n_kv_swa : r.n_kv;
+        const std::uint64_t heads = L.n_head;
+        const std::uint64_t q_per_token = mla ? heads * L.k_per_token : heads * m.head_dim_k;
+        const auto q = g.op(f32_bytes(q_per_token * T), g.external(), cur);
+        const auto v =
+            mla ? sim_graph::none : g.op(f32_bytes(L.v_per_token * T), g.external(), cur);
+        const auto k = g.op(f32_bytes(L.k_per_token * T), g.external(), cur);
+        // RoPE reads reshaped views, so it never works in place.
+        const auto q_rope = g.op(q_per_token * T * 4, g.view(q), pos);
+        const auto k_rope = g.op(L.k_per_token * T * 4, g.view(k), pos);
+        // llama.cpp expands Q, then V, then K, so that the stores to the cache stay together.
+        g.expand(q_rope);
+        const auto v_3d = v != sim_graph::none ? g.view(v) : sim_graph::none;
+        if (v_3d != sim_graph::none) g.expand(v_3d);
+        g.expand(k_rope);
+        const auto kcache = g.external();
+        const auto vcache = g.external();
+        g.expand(g.view(kcache, g.view(k_rope), c.k_idxs));  // set_rows into the K cache
+        if (v_3d != sim_graph::none) g.expand(g.view(vcache, g.view(v_3d), c.v_idxs));
+        const auto qp = g.view(g.view(q_rope));
+        const auto kp = g.view(g.view(kcache));
+        const auto vp = g.view(g.view(mla ? kcache : vcache));
+        const std::uint64_t v_head = mla ? m.kv_lora_rank : m.head_dim_v;
+        sim_graph::id attn = sim_graph::none;
+        if (r.flash_attn) {
+          auto o = g.op(f32_bytes(v_head * heads * T), qp, kp, vp, c.mask);
+          if (mla) {  // the latent is decompressed per head after attention
+            o = g.op(f32_bytes(m.head_dim_v * heads * T), g.external(), g.view(o));
+            o = g.op(f32_bytes(m.head_dim_v * heads * T), g.view(o));
+          }
+          attn = g.view(o);
+        } else {
+          const auto kq = g.op(f32_bytes(n_kv * T * heads), kp, qp);
+          const auto sm =
+              g.op(f32_bytes(n_kv * T * heads), kq, c.mask, sim_graph::none, sim_graph::none, true);
+          auto kqv = g.op(f32_bytes(v_head * T * heads), vp, sm);
+          if (mla) kqv = g.op(f32_bytes(m.head_dim_v * T * heads), g.external(), kqv);
+          attn = g.op(f32_bytes((mla ? m.head_dim_v : v_head) * heads * T), g.view(kqv));
+        }
+        cur = g.op(f32_bytes(E * T), g.external(), attn);  // output projection
+      }
+
+      auto residual = inpSA;
+      if (last) {
+        cur = g.op(f32_bytes(E * n_out), cur, out_ids);
+        residual = g.op(f32_bytes(E * n_out), inpSA, out_ids);
+      }
+      const auto ffn_inp =
+          g.op(f32_bytes(E * n_out), cur, residual, sim_graph::none, sim_graph::none, true);
+      auto x = g.op(f32_bytes(E * n_out), ffn_inp, sim_graph::none, sim_graph::none,
+                    sim_graph::none, true);
+      x = g.op(f32_bytes(E * n_out), x, g.external(), sim_graph::none, sim_graph::none, true);
+      const bool moe = L.expert_weights.count() != 0 && m.n_expert != 0;
+      sim_graph::id ffn_out = sim_graph::none;
+      if (moe) {
+        const std::uint64_t ne = m.n_expert;
+        const std::uint64_t nu = std::max<std::uint32_t>(1, m.n_expert_used);
+        const std::uint64_t fe = m.n_ff_expert != 0 ? m.n_ff_expert : m.n_ff;
+        auto logits = g.op(f32_bytes(ne * n_out), g.external(), x);
+        auto probs = g.op(f32_bytes(ne * n_out), logits, sim_graph::none, sim_graph::none,
+                          sim_graph::none, true);
+        const auto order = g.op(ne * n_out * 4, probs);                       // argsort (i32)
+        const auto selected = g.view(order);                                  // top-k
+        auto weights = g.op(f32_bytes(nu * n_out), g.view(probs), selected);  // get_rows
+        const auto up = g.op(f32_bytes(fe * nu * n_out), g.external(), x, selected);
+        const auto gate = g.op(f32_bytes(fe * nu * n_out), g.external(), x, selected);
+        const auto act = g.op(f32_bytes(fe * nu * n_out), gate, up);
+        auto experts = g.op(f32_bytes(E * nu * n_out), g.external(), act, selected);
+        experts = g.op(f32_bytes(E * nu * n_out), experts, weights, sim_graph::none,
+                       sim_graph::none, true);
+        ffn_out = g.op(f32_bytes(E * n_out), g.view(experts), g.view(experts));  // sum over experts
+        if (m.n_expert_shared != 0) {
+          const std::uint64_t fs = fe * m.n_expert_shared;
+          const auto su = g.op(f32_bytes(fs * n_out), g.external(), x);
+          const auto sg = g.op(f32_bytes(fs * n_out), g.external(), x);
+          const auto sa = g.op(f32_bytes(fs * n_out), sg, su);
+          const auto sd = g.op(f32_bytes(E * n_out), g.external(), sa);
+          ffn_out = g.op(f32_bytes(E * n_out), ffn_out, sd, sim_graph::none, sim_graph::none, true);
+        }
+      } else {
+        const std::uint64_t F = m.n_ff;
+        const auto up = g.op(f32_bytes(F * n_out), g.external(), x);
+        const auto gate = g.op(f32_bytes(F * n_out), g.external(), x);
+        const auto act = g.op(f32_bytes(F * n_out), gate, up);  // swiglu: not in place
+        ffn_out = g.op(f32_bytes(E * n_out), g.external(), act);
+      }
+      inpL = g.op(f32_bytes(E * n_out), ffn_out, ffn_inp, sim_graph::none, sim_graph::none, true);
+      g.expand(inpL);
+    }
+  }
+
+  if (seg.output && inpL != sim_graph::none) {
+    const std::uint64_t rows = (seg.count != 0 && seg.last_layer) || !seg.input ? r.n_outputs : T;
+    auto x =
+        g.op(f32_bytes(E * rows), inpL, sim_graph::none, sim_graph::none, sim_graph::none, true);
+    x = g.op(f32_bytes(E * rows), x, g.external(), sim_graph::none, sim_graph::none, true);
+    g.mark_output(x);  // result_norm (the embeddings output)
+    const auto logits =
+        g.op(f32_bytes(static_cast<std::uint64_t>(m.n_vocab) * r.n_outputs), g.external(), x);
+    g.mark_output(logits);
+    g.expand(logits);
+  }
+  return g.simulate(32);
+}
+
+}  // namespace shardfit::detail

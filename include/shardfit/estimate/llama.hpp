@@ -1,0 +1,422 @@
+#pragma once
+
+/// @file
+/// @brief The llama.cpp memory estimator: for a `model_profile` and run settings, the bytes
+/// llama.cpp allocates on the host and on every device — weights (which layers go where, as
+/// llama.cpp assigns them), KV cache (padding, streams, per-layer KV heads, K/V types,
+/// sliding-window and MLA caches, recurrent state), compute buffers (from a model of ggml's
+/// graph allocator over the worst-case graph), the output buffer, and a fixed per-device
+/// overhead. Checked against llama.cpp de3ff815's own buffer sizes (tests/estimate_llama_test).
+///
+/// Construction does the expensive part once (graph simulation, prefix sums); `estimate()` is
+/// arithmetic over devices, cheap enough to call for every candidate placement.
+
+#include <shardfit/core/error.hpp>
+#include <shardfit/core/units.hpp>
+#include <shardfit/estimate/detail/llama_graph.hpp>
+#include <shardfit/estimate/settings.hpp>
+#include <shardfit/formats/ggml_types.hpp>
+#include <shardfit/model/profile.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace shardfit {
+
+/// @brief The llama.cpp estimator for one model and one set of settings.
+///
+/// Example:
+/// @code
+///   auto model = shardfit::load_model("Llama-3.1-8B-Q4_K_M.gguf");
+///   shardfit::llama_settings s;
+///   s.n_ctx = 32768;
+///   shardfit::llama_estimator est(model, s);
+///   std::vector<shardfit::llama_device> gpus{{"gpu0", shardfit::device_kind::gpu, 24_GiB}};
+///   auto e = est.estimate(gpus);  // e.devices[1].total: what the GPU needs
+/// @endcode
+class llama_estimator {
+ public:
+  /// @throws shardfit::error (invalid_argument) for settings llama.cpp refuses (a quantized V
+  /// cache without flash attention, an unknown cache type, a model without layers).
+  llama_estimator(model_profile model, llama_settings settings)
+      : m_(std::move(model)), s_(std::move(settings)) {
+    prepare();
+  }
+
+  /// @brief What is offloaded and how it is split: `--gpu-layers` (negative: all) and
+  /// `--tensor-split` (empty: by free memory).
+  struct offload {
+    std::int32_t n_gpu_layers = -1;
+    std::span<const double> tensor_split;
+  };
+
+  /// @brief Per-device bytes for `devices` (empty: CPU only), offloading as the settings say.
+  [[nodiscard]] llama_estimate estimate(std::span<const llama_device> devices) const {
+    return estimate(devices, {s_.n_gpu_layers, s_.tensor_split});
+  }
+  /// @brief Per-device bytes for `devices` with another offload and split than the settings'
+  /// (what a planner calls per candidate; everything else is shared).
+  [[nodiscard]] llama_estimate estimate(std::span<const llama_device> devices, offload o) const;
+
+  /// @brief The layer ranges llama.cpp gives each device: `first[i]`, `count[i]` for device i,
+  /// the rest stay on the host; and whether the output layer is on a device (which one).
+  struct assignment {
+    std::vector<std::uint32_t> first;
+    std::vector<std::uint32_t> count;
+    int output_device = -1;  ///< -1: the host
+  };
+  [[nodiscard]] assignment assign(std::span<const llama_device> devices) const {
+    return assign(devices, {s_.n_gpu_layers, s_.tensor_split});
+  }
+  [[nodiscard]] assignment assign(std::span<const llama_device> devices, offload o) const;
+
+  /// @brief Weights and cache of the repeating layers [first, first + count) (prefix sums).
+  [[nodiscard]] bytes layers_cost(std::uint32_t first, std::uint32_t count) const {
+    return bytes{weights_of(first, count) + kv_of(first, count)};
+  }
+  /// @brief Weights the output layer puts on the device holding it (the embeddings again when
+  /// the head is tied to them).
+  [[nodiscard]] bytes output_weights() const { return bytes{output_weights_}; }
+  /// @brief Fixed overhead of a device of kind `k` (the settings' gpu or rpc overhead).
+  [[nodiscard]] bytes device_overhead(device_kind k) const {
+    return k == device_kind::rpc ? s_.rpc_overhead : s_.gpu_overhead;
+  }
+  /// @brief What op offload adds to the first device's compute buffer when the host keeps its
+  /// first `host_layers` layers (and the output when `output_on_host`).
+  [[nodiscard]] bytes op_offload_extra(std::uint32_t host_layers, bool output_on_host) const {
+    if (!s_.op_offload || shape_.n_tokens < 32) return bytes{};
+    std::uint64_t m = host_layers == 0 ? 0 : max_tensor_prefix_[host_layers - 1];
+    if (output_on_host) m = std::max(m, output_weights_);
+    return bytes{m};
+  }
+  /// @brief The host's compute buffer when it keeps `host_layers` layers (and the output).
+  [[nodiscard]] bytes host_compute(std::uint32_t host_layers, bool output_on_host) const {
+    if (host_layers != 0) return bytes{output_on_host ? compute_.all : compute_.input_layers};
+    return bytes{output_on_host ? compute_.input_output : compute_.input_only};
+  }
+
+  /// @brief Weights of repeating layer `il`.
+  [[nodiscard]] bytes layer_weights(std::uint32_t il) const { return m_.layers[il].weights; }
+  /// @brief KV cache (or recurrent state) of layer `il`.
+  [[nodiscard]] bytes layer_kv(std::uint32_t il) const { return bytes{kv_[il]}; }
+  /// @brief What one more layer `il` costs a device: its weights and its cache.
+  [[nodiscard]] bytes layer_cost(std::uint32_t il) const {
+    return layer_weights(il) + layer_kv(il);
+  }
+  /// @brief The largest `layer_cost` of any layer: the least a device must hold to take one.
+  [[nodiscard]] bytes max_layer_cost() const { return bytes{max_layer_cost_}; }
+  /// @brief Compute buffer of a device holding repeating layers (and the output when asked).
+  [[nodiscard]] bytes layer_compute(bool with_output) const {
+    return bytes{with_output ? compute_.layers_output : compute_.layers};
+  }
+
+  [[nodiscard]] const model_profile& model() const noexcept { return m_; }
+  [[nodiscard]] const llama_settings& settings() const noexcept { return s_; }
+  [[nodiscard]] std::uint32_t n_ctx() const noexcept { return n_ctx_; }
+  [[nodiscard]] std::uint32_t n_ctx_seq() const noexcept { return n_ctx_seq_; }
+  [[nodiscard]] bool flash_attn() const noexcept { return shape_.flash_attn; }
+
+ private:
+  struct compute_figures {
+    std::uint64_t all = 0;            // input, layers and output on one device (CPU only)
+    std::uint64_t input_layers = 0;   // input and layers, output elsewhere
+    std::uint64_t input_only = 0;     // the host when every layer is offloaded
+    std::uint64_t input_output = 0;   // input and output on the host, layers elsewhere
+    std::uint64_t layers = 0;         // a device with layers only
+    std::uint64_t layers_output = 0;  // a device with layers and the output
+    std::uint64_t output_only = 0;    // a device with the output layer only
+  };
+
+  void prepare();
+  [[nodiscard]] std::uint64_t weights_of(std::uint32_t first, std::uint32_t count) const {
+    return w_prefix_[first + count] - w_prefix_[first];
+  }
+  [[nodiscard]] std::uint64_t kv_of(std::uint32_t first, std::uint32_t count) const {
+    return kv_prefix_[first + count] - kv_prefix_[first];
+  }
+
+  model_profile m_;
+  llama_settings s_;
+  detail::reserve_shape shape_;
+  std::uint32_t n_ctx_ = 0;
+  std::uint32_t n_ctx_seq_ = 0;
+  std::uint32_t n_seq_ = 1;
+  std::vector<std::uint64_t> kv_;
+  std::vector<std::uint64_t> w_prefix_;
+  std::vector<std::uint64_t> kv_prefix_;
+  std::vector<std::uint64_t> max_tensor_;  // per layer: its largest matrix (op offload copies)
+  std::vector<std::uint64_t> max_tensor_prefix_;  // running maximum of max_tensor_
+  std::uint64_t max_layer_cost_ = 0;
+  std::uint64_t output_buffer_ = 0;
+  std::uint64_t output_weights_ = 0;  // on the output device (the embeddings again if tied)
+  compute_figures compute_;
+};
+
+namespace detail {
+
+inline std::uint64_t pad_to(std::uint64_t v, std::uint64_t a) {
+  return (v + a - 1) / a * a;
+}
+
+// Bytes of `n` elements of ggml type `name` (a KV cache row); throws for an unknown type or a
+// row that is not a whole number of blocks.
+inline std::uint64_t cache_row_bytes(const std::string& type, std::uint64_t n) {
+  const auto t = ggml_type_by_name(type);
+  if (!t) throw error::invalid_argument("unknown KV cache type '" + type + "'");
+  if (n % t->block_size != 0) {
+    throw error::invalid_argument("KV cache type " + type + " needs rows that are multiples of " +
+                                  std::to_string(t->block_size) + " elements, not " +
+                                  std::to_string(n));
+  }
+  return n / t->block_size * t->type_size;
+}
+
+}  // namespace detail
+
+inline void llama_estimator::prepare() {
+  if (m_.n_layer == 0 || m_.layers.size() != m_.n_layer) {
+    throw error::invalid_argument("model '" + m_.name + "' has no repeating layers to place");
+  }
+  const bool v_quantized = ggml_type_by_name(s_.cache_type_v).has_value() &&
+                           ggml_type_by_name(s_.cache_type_v)->block_size > 1;
+  if (s_.flash_attn == flash_attn_mode::off && v_quantized) {
+    throw error::invalid_argument("a quantized V cache (" + s_.cache_type_v +
+                                  ") requires flash attention");
+  }
+  shape_.flash_attn = s_.flash_attn != flash_attn_mode::off;
+
+  // Context, streams and batches, as llama_context sets them up.
+  n_seq_ = std::max<std::uint32_t>(1, s_.n_parallel);
+  std::uint64_t ctx = s_.n_ctx != 0 ? s_.n_ctx : m_.n_ctx_train;
+  if (ctx == 0) ctx = 4096;
+  ctx = detail::pad_to(ctx, 256);
+  std::uint64_t ctx_seq = ctx;
+  if (!s_.kv_unified) {
+    ctx_seq = detail::pad_to(ctx / n_seq_, 256);
+    ctx = ctx_seq * n_seq_;
+  }
+  if (ctx > 0xFFFFFFFFULL) throw error::invalid_argument("context size exceeds 2^32 tokens");
+  n_ctx_ = static_cast<std::uint32_t>(ctx);
+  n_ctx_seq_ = static_cast<std::uint32_t>(ctx_seq);
+  const std::uint64_t n_batch =
+      std::min<std::uint64_t>(ctx, std::max<std::uint32_t>(1, s_.n_batch));
+  const std::uint64_t n_ubatch =
+      std::min<std::uint64_t>(n_batch, std::max<std::uint32_t>(1, s_.n_ubatch));
+  shape_.n_tokens = std::min<std::uint64_t>(ctx, n_ubatch);
+  shape_.n_outputs = std::min<std::uint64_t>(shape_.n_tokens, n_batch);
+  shape_.n_stream = s_.kv_unified ? 1 : n_seq_;
+  shape_.n_kv = ctx_seq;
+  const std::uint64_t swa_cells = detail::pad_to(
+      std::min<std::uint64_t>(
+          ctx_seq, std::uint64_t{m_.sliding_window} * (s_.kv_unified ? n_seq_ : 1) + n_ubatch),
+      256);
+  shape_.n_kv_swa = s_.swa_full ? ctx_seq : swa_cells;
+
+  // KV cache per layer: K rows and V rows of every cell of every stream; recurrent layers keep
+  // f32 state per sequence instead. Without flash attention V is transposed and sized by the
+  // widest layer.
+  std::uint32_t v_max = 0;
+  for (const auto& l : m_.layers) v_max = std::max(v_max, l.v_per_token);
+  kv_.assign(m_.n_layer, 0);
+  for (std::uint32_t il = 0; il < m_.n_layer; ++il) {
+    const layer_profile& l = m_.layers[il];
+    if (l.recurrent) {
+      kv_[il] = (l.r_state + l.s_state) * 4 * n_seq_;
+      continue;
+    }
+    if (l.k_per_token == 0) continue;
+    const std::uint64_t cells = (l.swa ? shape_.n_kv_swa : shape_.n_kv) * shape_.n_stream;
+    const std::uint32_t v_width = shape_.flash_attn || l.v_per_token == 0 ? l.v_per_token : v_max;
+    kv_[il] = detail::cache_row_bytes(s_.cache_type_k, l.k_per_token) * cells +
+              (v_width == 0 ? 0 : detail::cache_row_bytes(s_.cache_type_v, v_width) * cells);
+  }
+  w_prefix_.assign(m_.n_layer + 1, 0);
+  kv_prefix_.assign(m_.n_layer + 1, 0);
+  for (std::uint32_t il = 0; il < m_.n_layer; ++il) {
+    w_prefix_[il + 1] = w_prefix_[il] + m_.layers[il].weights.count();
+    kv_prefix_[il + 1] = kv_prefix_[il] + kv_[il];
+    max_layer_cost_ = std::max(max_layer_cost_, m_.layers[il].weights.count() + kv_[il]);
+  }
+  // The largest single matrix of a layer: what op offload copies to the GPU per matmul. The
+  // profile keeps layer totals; the FFN matrices are the largest (a third of the dense FFN
+  // weights, or of one expert's), bounded by the layer.
+  max_tensor_.assign(m_.n_layer, 0);
+  for (std::uint32_t il = 0; il < m_.n_layer; ++il) {
+    const auto& l = m_.layers[il];
+    const std::uint64_t dense = l.weights.count() - l.expert_weights.count();
+    max_tensor_[il] = l.expert_weights.count() != 0 ? l.expert_weights.count() / 3 : dense / 3;
+  }
+  max_tensor_prefix_.assign(m_.n_layer, 0);
+  for (std::uint32_t il = 0; il < m_.n_layer; ++il) {
+    max_tensor_prefix_[il] = std::max(il == 0 ? 0 : max_tensor_prefix_[il - 1], max_tensor_[il]);
+  }
+
+  output_buffer_ =
+      (static_cast<std::uint64_t>(m_.n_vocab) + (s_.embeddings ? m_.n_embd : 0)) * 4 * n_seq_;
+  output_weights_ = m_.output.count() + (m_.tied_embeddings ? m_.token_embd.count() : 0);
+
+  // Compute buffers for every way the graph can be cut between the host and the devices.
+  const std::uint32_t cap = std::min<std::uint32_t>(m_.n_layer, 4);
+  auto sim = [&](bool input, std::uint32_t count, bool output) {
+    detail::segment seg;
+    seg.input = input;
+    seg.first = m_.n_layer - cap;
+    seg.count = count;
+    seg.last_layer = count != 0;
+    seg.output = output;
+    return detail::simulate_segment(m_, shape_, seg);
+  };
+  compute_.all = sim(true, cap, true);
+  compute_.input_layers = sim(true, cap, false);
+  compute_.input_only = sim(true, 0, false);
+  compute_.input_output = std::max(compute_.input_only, sim(false, 0, true));
+  compute_.layers = sim(false, cap, false);
+  compute_.layers_output = sim(false, cap, true);
+  compute_.output_only = sim(false, 0, true);
+}
+
+inline llama_estimator::assignment llama_estimator::assign(std::span<const llama_device> devices,
+                                                           offload o) const {
+  assignment a;
+  const std::size_t n = devices.size();
+  a.first.assign(n, 0);
+  a.count.assign(n, 0);
+  if (n == 0 || o.n_gpu_layers == 0) return a;
+  const std::int64_t L = m_.n_layer;
+  const std::int64_t ngl = o.n_gpu_layers < 0 ? L + 1 : o.n_gpu_layers;
+  // split mode none: only the main GPU takes layers.
+  std::vector<double> splits(n, 0.0);
+  if (s_.split == split_mode::none) {
+    splits[std::min<std::size_t>(s_.main_gpu, n - 1)] = 1.0;
+  } else if (std::any_of(o.tensor_split.begin(), o.tensor_split.end(),
+                         [](double x) { return x != 0.0; })) {
+    for (std::size_t i = 0; i < n && i < o.tensor_split.size(); ++i) splits[i] = o.tensor_split[i];
+  } else {
+    for (std::size_t i = 0; i < n; ++i) splits[i] = static_cast<double>(devices[i].free.count());
+  }
+  double sum = 0;
+  for (auto& x : splits) {
+    sum += x;
+    x = sum;
+  }
+  if (sum <= 0) return a;
+  for (auto& x : splits) x /= sum;
+  // llama.cpp: the layers [i_gpu_start, L] (the output is layer L) go to devices in split
+  // order; `legacy` counts only repeating layers in ngl.
+  const std::int64_t i_gpu_start =
+      std::max<std::int64_t>((s_.rule == offload_rule::current ? L + 1 : L) - ngl, 0);
+  const std::int64_t act = std::min<std::int64_t>(ngl, L + 1);
+  auto device_of = [&](std::int64_t il) -> int {
+    if (il < i_gpu_start || il - i_gpu_start >= act) return -1;
+    // float arithmetic, as llama.cpp does it
+    const float pos = static_cast<float>(il - i_gpu_start) / static_cast<float>(act);
+    std::size_t d = 0;
+    while (d < n && !(static_cast<float>(splits[d]) > pos)) ++d;
+    return static_cast<int>(std::min(d, n - 1));
+  };
+  for (std::int64_t il = 0; il < L; ++il) {
+    const int d = device_of(il);
+    if (d < 0) continue;
+    auto& c = a.count[static_cast<std::size_t>(d)];
+    if (c == 0) a.first[static_cast<std::size_t>(d)] = static_cast<std::uint32_t>(il);
+    ++c;
+  }
+  a.output_device = device_of(L);
+  return a;
+}
+
+inline llama_estimate llama_estimator::estimate(std::span<const llama_device> devices,
+                                                offload o) const {
+  llama_estimate e;
+  e.total_layers = m_.n_layer;
+  e.n_ctx = n_ctx_;
+  e.n_ctx_seq = n_ctx_seq_;
+  e.n_ubatch = static_cast<std::uint32_t>(shape_.n_tokens);
+  e.n_seq = n_seq_;
+  e.flash_attn = shape_.flash_attn;
+  const assignment a = assign(devices, o);
+  e.devices.resize(devices.size() + 1);
+
+  std::uint32_t on_devices = 0;
+  for (std::size_t i = 0; i < devices.size(); ++i) on_devices += a.count[i];
+  e.offloaded_layers = on_devices;
+  e.output_offloaded = a.output_device >= 0;
+
+  // The host: the input layer always, the layers no device took (the first ones), the output
+  // unless offloaded.
+  device_estimate& host = e.devices.front();
+  host.device = "cpu";
+  host.kind = device_kind::cpu;
+  host.layers = m_.n_layer - on_devices;
+  host.first_layer = 0;
+  host.output_layer = a.output_device < 0;
+  host.weights = bytes{m_.token_embd.count() + m_.other.count() + weights_of(0, host.layers) +
+                       (host.output_layer ? m_.output.count() : 0)};
+  host.kv = bytes{kv_of(0, host.layers)};
+  host.output = bytes{output_buffer_};
+  host.compute = host_compute(host.layers, host.output_layer);
+
+  const bool row_split = s_.split == split_mode::row && !devices.empty();
+  // The largest host matmul weight, copied to the first GPU to run there.
+  const std::uint64_t op_offload_copy =
+      devices.empty() ? 0 : op_offload_extra(host.layers, host.output_layer).count();
+
+  for (std::size_t i = 0; i < devices.size(); ++i) {
+    const llama_device& dev = devices[i];
+    device_estimate& d = e.devices[i + 1];
+    d.device = dev.name;
+    d.kind = dev.kind;
+    d.layers = a.count[i];
+    d.first_layer = a.first[i];
+    d.output_layer = a.output_device == static_cast<int>(i);
+    d.weights = bytes{weights_of(d.first_layer, d.layers) + (d.output_layer ? output_weights_ : 0)};
+    d.kv = bytes{kv_of(d.first_layer, d.layers)};
+    if (d.layers != 0) {
+      d.compute = bytes{d.output_layer ? compute_.layers_output : compute_.layers};
+    } else if (d.output_layer) {
+      d.compute = bytes{compute_.output_only};
+    }
+    if (i == 0 && op_offload_copy != 0) d.compute += bytes{op_offload_copy};
+    d.overhead = dev.kind == device_kind::rpc ? s_.rpc_overhead : s_.gpu_overhead;
+  }
+
+  if (row_split) {
+    // Row split: every offloaded matrix is cut across devices by the split; the KV cache and
+    // the compute buffer stay on the main GPU.
+    const std::size_t main = std::min<std::size_t>(s_.main_gpu, devices.size() - 1);
+    std::uint64_t total_w = 0;
+    std::uint64_t total_kv = 0;
+    for (std::size_t i = 1; i < e.devices.size(); ++i) {
+      total_w += e.devices[i].weights.count();
+      total_kv += e.devices[i].kv.count();
+    }
+    std::vector<double> share(devices.size(), 0.0);
+    double sum = 0;
+    for (std::size_t i = 0; i < devices.size(); ++i) {
+      share[i] = i < o.tensor_split.size() && o.tensor_split[i] != 0.0
+                     ? o.tensor_split[i]
+                     : static_cast<double>(devices[i].free.count());
+      sum += share[i];
+    }
+    for (std::size_t i = 0; i < devices.size(); ++i) {
+      device_estimate& d = e.devices[i + 1];
+      d.weights = bytes{static_cast<std::uint64_t>(static_cast<double>(total_w) *
+                                                   (sum > 0 ? share[i] / sum : 0))};
+      d.kv = bytes{i == main ? total_kv : 0};
+      if (i != main) d.compute = bytes{};
+    }
+    e.devices[main + 1].compute =
+        bytes{std::max(compute_.layers_output, e.devices[main + 1].compute.count())};
+  }
+
+  for (auto& d : e.devices) d.total = d.weights + d.kv + d.compute + d.output + d.overhead;
+  return e;
+}
+
+}  // namespace shardfit

@@ -1,0 +1,188 @@
+#pragma once
+
+// The cluster as the planner sees it: allocatable memory in whole planning units, and
+// equivalence classes of interchangeable workers. Internal to candidates.hpp.
+
+#include <shardfit/cluster/cluster.hpp>
+#include <shardfit/core/units.hpp>
+#include <shardfit/plan/placement.hpp>
+#include <shardfit/plan/storage.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace shardfit {
+
+namespace detail {
+
+inline bytes plan_floor(bytes b) {
+  return bytes{b.count() / plan_granularity * plan_granularity};
+}
+
+// One GPU as the planner sees it.
+struct gpu_view {
+  std::uint32_t slot = 0;
+  std::uint32_t index = 0;
+  bytes total;
+  bytes allocatable;  // exact, after use, reservations and claims
+  bytes free;  // allocatable, rounded down to plan_granularity (UMA: at most the worker's RAM)
+};
+
+// One worker as the planner sees it.
+struct worker_view {
+  std::uint32_t worker = 0;
+  bytes ram_allocatable;  // exact
+  bytes ram;              // allocatable, rounded down
+  bool uma = false;
+  model_location location;                // where it finds the model
+  std::optional<bytes> disk_free;         // free disk for downloads (unknown: never checked)
+  std::optional<std::string> disk_short;  // why it cannot read the whole model, if it cannot
+  std::vector<gpu_view> gpus;             // by device index
+  std::uint32_t cls = 0;                  // equivalence class
+  std::uint32_t class_size = 1;
+  bool representative = true;  // first of its class in inventory order
+};
+
+// The cluster reduced to what planning needs, with equivalence classes.
+struct cluster_view {
+  std::vector<worker_view> workers;
+
+  storage_settings storage;
+
+  // `whole`: the bytes a worker reading the whole model needs on disk.
+  cluster_view(const cluster& c, const model_ref& model, bytes whole, const storage_settings& s)
+      : storage(s) {
+    std::unordered_map<std::string, std::uint32_t> classes;
+    classes.reserve(c.workers.size());
+    std::vector<std::uint32_t> sizes;
+    workers.reserve(c.workers.size());
+    const auto alloc = c.allocatable();
+    for (std::size_t w = 0; w < c.workers.size(); ++w) {
+      const worker_info& wk = c.workers[w];
+      worker_view v;
+      v.worker = static_cast<std::uint32_t>(w);
+      v.ram_allocatable = alloc.ram[w];
+      v.ram = plan_floor(alloc.ram[w]);
+      v.uma = wk.uma;
+      v.location = c.locate_model(w, model);
+      v.disk_free = wk.disk_free;
+      v.disk_short = disk_problem(v.location, v.disk_free, whole, s);
+      for (std::size_t g = 0; g < wk.gpus.size(); ++g) {
+        gpu_view gv;
+        gv.slot = static_cast<std::uint32_t>(g);
+        gv.index = wk.gpus[g].index;
+        gv.total = wk.gpus[g].vram;
+        gv.allocatable = alloc.vram[w][g];
+        gv.free = plan_floor(gv.allocatable);
+        if (v.uma) gv.free = std::min(gv.free, v.ram);
+        v.gpus.push_back(gv);
+      }
+      std::sort(v.gpus.begin(), v.gpus.end(),
+                [](const gpu_view& a, const gpu_view& b) { return a.index < b.index; });
+      // The class key: what makes two workers interchangeable for planning and scoring.
+      std::vector<std::string> parts;
+      for (const auto& g : v.gpus) {
+        const auto& info = wk.gpus[g.slot];
+        parts.push_back(info.name + '\x1f' + info.vendor + '\x1f' +
+                        std::to_string(g.total.count()) + '\x1f' + std::to_string(g.free.count()));
+      }
+      std::string key = std::to_string(v.ram.count()) + (v.uma ? "u" : "d") +
+                        std::to_string(static_cast<int>(v.location.source)) + v.location.volume +
+                        '\x1d' + (v.disk_free ? std::to_string(v.disk_free->count()) : "?") +
+                        '\x1d' + std::to_string(wk.ram.count());
+      for (const auto& p : parts) key += '\x1e' + p;
+      const auto [it, inserted] =
+          classes.emplace(std::move(key), static_cast<std::uint32_t>(sizes.size()));
+      if (inserted) sizes.push_back(0);
+      v.cls = it->second;
+      v.representative = inserted;
+      ++sizes[v.cls];
+      workers.push_back(std::move(v));
+    }
+    for (auto& v : workers) v.class_size = sizes[v.cls];
+  }
+
+  // Why worker view `w` cannot read `need` bytes of weights (nothing when it can).
+  [[nodiscard]] std::optional<std::string> disk_short_for(const worker_view& w, bytes need) const {
+    return disk_problem(w.location, w.disk_free, need, storage);
+  }
+};
+
+// Fills the worker and GPU names of a placement that is reported.
+inline void name_placement(placement& p, const cluster& c) {
+  for (auto& w : p.workers) {
+    w.name = c.workers[w.worker].name;
+    for (auto& g : w.gpus) g.name = c.workers[w.worker].gpus[g.slot].name;
+  }
+}
+
+// "worker 'a'" or "worker 'a' (and 11 identical workers)".
+inline std::string worker_label(const cluster& c, const worker_view& v) {
+  std::string s = "worker '" + c.workers[v.worker].name + "'";
+  if (v.class_size > 1) {
+    s += " (and " + std::to_string(v.class_size - 1) + " identical worker" +
+         (v.class_size > 2 ? "s" : "") + ")";
+  }
+  return s;
+}
+
+inline std::string gpu_label(const cluster& c, const worker_view& v, const gpu_view& g) {
+  return c.workers[v.worker].name + ":" + std::to_string(g.index);
+}
+
+// A manual selection ("a:0,a:1,b:0") grouped by worker, in order of first mention: each
+// worker's view index with the view positions of its GPUs.
+// Throws invalid_argument for a worker or GPU that does not exist.
+inline std::vector<std::pair<std::uint32_t, std::vector<std::uint32_t>>> group_selection(
+    const cluster& c, const cluster_view& v, const std::vector<gpu_ref>& gpus) {
+  std::vector<std::pair<std::uint32_t, std::vector<std::uint32_t>>> groups;
+  for (const auto& ref : gpus) {
+    const auto wi = c.find_worker(ref.worker);
+    if (!wi) throw error::invalid_argument("--gpus: no worker is named '" + ref.worker + "'");
+    const auto& w = v.workers[*wi];
+    std::optional<std::uint32_t> g;
+    for (std::uint32_t i = 0; i < w.gpus.size(); ++i) {
+      if (w.gpus[i].index == ref.index) g = i;
+    }
+    if (!g) {
+      throw error::invalid_argument("--gpus: worker '" + ref.worker + "' has no GPU " +
+                                    std::to_string(ref.index));
+    }
+    const auto view = static_cast<std::uint32_t>(*wi);
+    auto it = std::find_if(groups.begin(), groups.end(),
+                           [&](const auto& grp) { return grp.first == view; });
+    if (it == groups.end()) {
+      groups.emplace_back(view, std::vector<std::uint32_t>{*g});
+    } else {
+      it->second.push_back(*g);
+    }
+  }
+  return groups;
+}
+
+// Whether two sets of GPUs of one worker are alike GPU for GPU (model, size, free memory): the
+// same candidate as far as planning and scoring can tell.
+inline bool alike_gpus(const cluster& c, const worker_view& w, const std::vector<std::uint32_t>& a,
+                       const std::vector<std::uint32_t>& b) {
+  auto key = [&](const std::vector<std::uint32_t>& x) {
+    std::vector<std::tuple<std::uint64_t, std::uint64_t, std::string_view>> k;
+    for (auto g : x) {
+      k.emplace_back(w.gpus[g].free.count(), w.gpus[g].total.count(),
+                     c.workers[w.worker].gpus[w.gpus[g].slot].name);
+    }
+    std::sort(k.begin(), k.end());
+    return k;
+  };
+  return key(a) == key(b);
+}
+
+}  // namespace detail
+
+}  // namespace shardfit

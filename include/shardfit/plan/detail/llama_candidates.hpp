@@ -1,0 +1,702 @@
+#pragma once
+
+// The llama.cpp candidate enumerator: one GPU, one worker's GPUs, a main worker with RPC
+// servers, partial offload, CPU only; layers distributed with prefix sums. Internal to
+// candidates.hpp.
+
+#include <shardfit/core/error.hpp>
+#include <shardfit/estimate/llama.hpp>
+#include <shardfit/plan/detail/cluster_view.hpp>
+#include <shardfit/plan/detail/enumerator_base.hpp>
+#include <shardfit/plan/placement.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace shardfit::detail {
+
+// A device in llama.cpp's order, for the distributor.
+struct llama_dev {
+  std::uint32_t view = 0;  // position in cluster_view::workers
+  std::uint32_t gpu = 0;   // position in worker_view::gpus
+  bytes free;
+  device_kind kind = device_kind::gpu;
+};
+
+// The llama.cpp enumerator.
+class llama_enumerator : enumerator_base {
+ public:
+  llama_enumerator(const cluster& c, const cluster_view& v, const llama_estimator& est,
+                   const plan_request& rq, std::vector<rejection>& rejected)
+      : enumerator_base(c, v, rq, rejected), est_(est), L_(est.model().n_layer) {
+    legacy_ = est.settings().rule == offload_rule::legacy;
+    // What a device needs to take one layer (the heaviest), as a local GPU and as an RPC server.
+    min_gpu_ =
+        est.max_layer_cost() + est.layer_compute(false) + est.device_overhead(device_kind::gpu);
+    min_rpc_ =
+        est.max_layer_cost() + est.layer_compute(false) + est.device_overhead(device_kind::rpc);
+    std::uint64_t all = est.layers_cost(0, L_).count() + est.output_weights().count();
+    layers_bytes_ = bytes{all};
+    // The cap: --gpu-layers counts the output as a layer (current rule).
+    if (rq.gpu_layers) {
+      const std::uint32_t cap = *rq.gpu_layers;
+      max_repeating_ = legacy_ ? std::min(cap, L_) : (cap == 0 ? 0 : std::min(cap - 1, L_));
+      if (legacy_ && cap > L_) max_repeating_ = L_;
+    } else {
+      max_repeating_ = L_;
+    }
+  }
+
+  // Whether full offload is allowed at all (no cap below every layer).
+  [[nodiscard]] bool full_offload_allowed() const {
+    return !rq_.gpu_layers || *rq_.gpu_layers >= L_ + 1;
+  }
+
+  [[nodiscard]] std::vector<placement> single_gpu() const {
+    std::vector<placement> out;
+    if (!full_offload_allowed()) return out;
+    const auto one = one_device_need();
+    for (const auto& w : v_.workers) {
+      if (!w.representative || w.disk_short) continue;
+      if (w.gpus.empty()) continue;
+      bytes best{};
+      bool any = false;
+      bool ram_short = false;
+      std::vector<const gpu_view*> seen;
+      for (std::uint32_t g = 0; g < w.gpus.size(); ++g) {
+        const gpu_view& gv = w.gpus[g];
+        best = std::max(best, gv.free);
+        if (gv.free < one.device) continue;
+        // Identical GPUs of one worker give identical candidates: keep the first.
+        if (std::any_of(seen.begin(), seen.end(),
+                        [&](const gpu_view* x) { return same_gpu_class(w, *x, gv); })) {
+          continue;
+        }
+        seen.push_back(&gv);
+        std::vector<llama_dev> devs{{index_of(w), g, gv.free, device_kind::gpu}};
+        if (auto p = build(devs, 0, plan_stage::single_gpu, &ram_short)) {
+          out.push_back(std::move(*p));
+          any = true;
+        }
+      }
+      if (!any) {
+        if (ram_short) {
+          reject(w, "fit.ram",
+                 "needs " + gib(one.host) + " of RAM beside the GPU, has " + gib(w.ram));
+        } else {
+          reject(w, "fit.vram",
+                 "no single GPU holds the model: it needs " + gib(one.device) +
+                     ", the largest has " + gib(best) + " free");
+        }
+      }
+    }
+    return out;
+  }
+
+  [[nodiscard]] std::vector<placement> one_worker() const {
+    std::vector<placement> out;
+    if (!full_offload_allowed()) return out;
+    for (const auto& w : v_.workers) {
+      if (!w.representative || w.gpus.empty() || w.disk_short) continue;
+      std::vector<std::uint32_t> usable = usable_gpus(w, min_gpu_, true);
+      if (usable.size() < 2) continue;  // stage one said why
+      const std::uint32_t limit = std::min<std::uint32_t>(
+          {static_cast<std::uint32_t>(usable.size()), llama_max_plan_devices, L_});
+      // Roomiest first: the largest k GPUs.
+      std::vector<std::uint32_t> by_free = usable;
+      std::stable_sort(by_free.begin(), by_free.end(), [&](std::uint32_t a, std::uint32_t b) {
+        return w.gpus[a].free > w.gpus[b].free;
+      });
+      bool found = false;
+      bool ram_short = false;
+      for (std::uint32_t k = 2; k <= limit && !found; ++k) {
+        std::vector<std::uint32_t> pick(by_free.begin(), by_free.begin() + k);
+        if (!bound_ok(w, pick, device_kind::gpu)) continue;
+        auto roomy = build(local_devs(w, pick), 0, plan_stage::one_worker, &ram_short);
+        if (!roomy) continue;
+        found = true;
+        // The tightest run of k GPUs (by free memory, ascending) that still fits.
+        std::vector<std::uint32_t> asc(by_free.rbegin(), by_free.rend());
+        for (std::size_t s = 0; s + k <= asc.size(); ++s) {
+          std::vector<std::uint32_t> run(asc.begin() + static_cast<std::ptrdiff_t>(s),
+                                         asc.begin() + static_cast<std::ptrdiff_t>(s + k));
+          std::sort(run.begin(), run.end());
+          if (alike_gpus(c_, w, run, pick)) break;  // reached (a set like) the roomiest one
+          if (!bound_ok(w, run, device_kind::gpu)) continue;
+          if (auto tight = build(local_devs(w, run), 0, plan_stage::one_worker, &ram_short)) {
+            out.push_back(std::move(*tight));
+            break;
+          }
+        }
+        out.push_back(std::move(*roomy));
+        if (k > 2) {
+          reject(w, "fit.vram",
+                 "fewer than " + std::to_string(k) + " of its GPUs cannot hold the model: the " +
+                     std::to_string(k - 1) + " roomiest have " + gib(sum_free(w, usable, k - 1)) +
+                     " free");
+        }
+      }
+      if (!found) {
+        if (ram_short) {
+          reject(w, "fit.ram",
+                 "its GPUs could hold the layers but its RAM cannot hold the host part (" +
+                     gib(one_device_need().host) + " needed, " + gib(w.ram) + " free)");
+        } else {
+          reject(w, "fit.vram",
+                 "its " + std::to_string(limit) + " usable GPUs (" +
+                     gib(sum_free(w, usable, limit)) + " free) cannot hold the model's " +
+                     gib(layers_bytes_) + " of layers with their compute buffers");
+        }
+      }
+    }
+    return out;
+  }
+
+  [[nodiscard]] std::vector<placement> multi_worker() const {
+    std::vector<placement> out;
+    if (!full_offload_allowed() || !rq_.distributed || rq_.max_rpc_servers == 0) return out;
+    // The pool of RPC workers, roomiest first (inventory order among equals).
+    struct pooled {
+      std::uint32_t view;
+      std::vector<std::uint32_t> gpus;  // usable as RPC devices, roomiest first
+      std::uint64_t capacity;
+    };
+    std::vector<pooled> pool;
+    for (std::uint32_t i = 0; i < v_.workers.size(); ++i) {
+      const auto& w = v_.workers[i];
+      auto usable = usable_gpus(w, min_rpc_, false);
+      if (usable.empty()) continue;
+      std::stable_sort(usable.begin(), usable.end(), [&](std::uint32_t a, std::uint32_t b) {
+        return w.gpus[a].free > w.gpus[b].free;
+      });
+      std::uint64_t cap = 0;
+      for (auto g : usable) cap += spare(w.gpus[g].free, device_kind::rpc);
+      pool.push_back({i, std::move(usable), cap});
+    }
+    std::stable_sort(pool.begin(), pool.end(),
+                     [](const pooled& a, const pooled& b) { return a.capacity > b.capacity; });
+    const auto one = one_device_need();
+    for (std::uint32_t mi = 0; mi < v_.workers.size(); ++mi) {
+      const auto& m = v_.workers[mi];
+      if (!m.representative || m.gpus.empty() || m.disk_short) continue;
+      auto local = usable_gpus(m, min_gpu_, false);
+      if (local.empty()) continue;  // rejected with layer.min already
+      if (m.ram < one.host) {
+        reject(m, "fit.ram",
+               "cannot be the main worker: the host part needs " + gib(one.host) +
+                   " of RAM, it has " + gib(m.ram));
+        continue;
+      }
+      std::stable_sort(local.begin(), local.end(), [&](std::uint32_t a, std::uint32_t b) {
+        return m.gpus[a].free > m.gpus[b].free;
+      });
+      if (local.size() > llama_max_plan_devices - 1) local.resize(llama_max_plan_devices - 1);
+      std::uint64_t capacity = 0;
+      for (auto g : local) capacity += spare(m.gpus[g].free, device_kind::gpu);
+      const std::uint64_t need = layers_bytes_.count() + est_.layer_compute(true).count() -
+                                 est_.layer_compute(false).count();
+      std::vector<std::pair<std::uint32_t, std::vector<std::uint32_t>>> rpc;  // view, gpus
+      std::size_t devices = local.size();
+      std::optional<placement> got;
+      for (const auto& p : pool) {
+        if (p.view == mi) continue;
+        if (rpc.size() >= rq_.max_rpc_servers || devices >= llama_max_plan_devices) break;
+        std::vector<std::uint32_t> take;
+        for (auto g : p.gpus) {
+          if (devices + take.size() >= llama_max_plan_devices) break;
+          take.push_back(g);
+          capacity += spare(v_.workers[p.view].gpus[g].free, device_kind::rpc);
+        }
+        devices += take.size();
+        rpc.emplace_back(p.view, std::move(take));
+        if (capacity < need) continue;
+        got = build(distributed_devs(mi, local, trim(capacity, rpc, need)), 0,
+                    plan_stage::multi_worker, nullptr);
+        if (!got)
+          got = build(distributed_devs(mi, local, rpc), 0, plan_stage::multi_worker, nullptr);
+        if (got) break;
+      }
+      if (got) {
+        out.push_back(std::move(*got));
+      } else {
+        reject(m, "fit.vram",
+               "as the main worker with " + std::to_string(rpc.size()) + " RPC worker" +
+                   (rpc.size() == 1 ? "" : "s") + " (" + std::to_string(devices) +
+                   " devices; llama.cpp takes at most " + std::to_string(llama_max_plan_devices) +
+                   ") the GPUs hold " + gib(bytes{capacity}) + " of the " + gib(bytes{need}) +
+                   " the layers need");
+      }
+    }
+    return out;
+  }
+
+  [[nodiscard]] std::vector<placement> partial_offload() const {
+    std::vector<placement> out;
+    if (!rq_.cpu_offload || max_repeating_ == 0) return out;
+    for (std::uint32_t wi = 0; wi < v_.workers.size(); ++wi) {
+      const auto& w = v_.workers[wi];
+      if (!w.representative || w.gpus.empty() || w.disk_short) continue;
+      auto usable = usable_gpus(w, min_gpu_, false);
+      if (usable.empty()) continue;
+      std::stable_sort(usable.begin(), usable.end(), [&](std::uint32_t a, std::uint32_t b) {
+        return w.gpus[a].free > w.gpus[b].free;
+      });
+      if (usable.size() > llama_max_plan_devices) usable.resize(llama_max_plan_devices);
+      // The most layers offloaded, over device counts from all usable GPUs down to one.
+      std::optional<placement> best;
+      std::uint32_t best_h = L_;
+      bool ram_short = false;
+      for (std::size_t k = 1; k <= usable.size(); ++k) {
+        std::vector<std::uint32_t> pick(usable.begin(),
+                                        usable.begin() + static_cast<std::ptrdiff_t>(k));
+        const auto devs = local_devs(w, pick);
+        const std::uint32_t h_floor = L_ - std::min(max_repeating_, L_);
+        // Least host layers that still fit on these devices (feasibility is monotone in h).
+        std::uint32_t lo = std::max<std::uint32_t>(h_floor, 1);
+        std::uint32_t hi = L_ - static_cast<std::uint32_t>(k);
+        if (lo > hi) continue;
+        if (!distribute(devs, hi, false)) continue;
+        while (lo < hi) {
+          const std::uint32_t mid = lo + (hi - lo) / 2;
+          if (distribute(devs, mid, false)) {
+            hi = mid;
+          } else {
+            lo = mid + 1;
+          }
+        }
+        if (hi >= best_h) continue;  // more devices only when they offload more layers
+        if (auto p = build(devs, hi, plan_stage::partial_offload, &ram_short)) {
+          best = std::move(p);
+          best_h = hi;
+        }
+      }
+      if (best) {
+        out.push_back(std::move(*best));
+      } else if (ram_short) {
+        reject(w, "fit.ram", "cannot keep the remaining layers in RAM: " + gib(w.ram) + " free");
+      } else {
+        reject(w, "fit.vram",
+               "with the other layers in RAM its GPUs cannot hold one layer beside the output "
+               "layer (" +
+                   gib(est_.output_weights()) +
+                   ") and the weights op offload copies to the first GPU");
+      }
+    }
+    return out;
+  }
+
+  [[nodiscard]] std::vector<placement> cpu_only() const {
+    std::vector<placement> out;
+    if (!rq_.cpu_offload) return out;
+    const llama_estimate e = est_.estimate({}, {0, {}});
+    const bytes need = e.host().total;
+    for (std::uint32_t wi = 0; wi < v_.workers.size(); ++wi) {
+      const auto& w = v_.workers[wi];
+      if (!w.representative || w.disk_short) continue;
+      if (w.ram < need) {
+        reject(w, "fit.ram",
+               "CPU only needs " + gib(need) + " of RAM, it has " + gib(w.ram) + " free");
+        continue;
+      }
+      placement p;
+      p.engine = backend::llama_cpp;
+      p.stage = plan_stage::cpu_only;
+      p.total_layers = L_ + 1;
+      placed_worker pw;
+      pw.worker = w.worker;
+      pw.role = worker_role::main;
+      pw.cpu_layers = L_;
+      pw.ram = need;
+      fill_ram(pw);
+      p.workers.push_back(std::move(pw));
+      out.push_back(std::move(p));
+    }
+    return out;
+  }
+
+  // Manual selection: exactly these GPUs (the first one's worker is the main).
+  [[nodiscard]] std::vector<placement> manual(const std::vector<gpu_ref>& gpus) const {
+    std::vector<placement> out;
+    const auto groups = group_selection(c_, v_, gpus);
+    if (groups.size() > 1 && !rq_.distributed) {
+      reject("--gpus", "manual.distributed",
+             "the GPUs are on " + std::to_string(groups.size()) +
+                 " workers but distributed placement is not allowed");
+      return out;
+    }
+    if (groups.size() - 1 > rq_.max_rpc_servers) {
+      reject("--gpus", "rpc.max",
+             "the GPUs are on " + std::to_string(groups.size()) + " workers, which needs " +
+                 std::to_string(groups.size() - 1) + " RPC servers; at most " +
+                 std::to_string(rq_.max_rpc_servers) + " are allowed");
+      return out;
+    }
+    if (gpus.size() > llama_max_plan_devices) {
+      reject("--gpus", "devices.max",
+             std::to_string(gpus.size()) + " GPUs; llama.cpp takes at most " +
+                 std::to_string(llama_max_plan_devices));
+      return out;
+    }
+    bool ok = true;
+    for (std::size_t gi = 0; gi < groups.size(); ++gi) {
+      const auto& w = v_.workers[groups[gi].first];
+      const bytes min = gi == 0 ? min_gpu_ : min_rpc_;
+      for (auto g : groups[gi].second) {
+        if (w.gpus[g].free < min) {
+          reject(gpu_label(c_, w, w.gpus[g]), "layer.min",
+                 one_layer_text(w.gpus[g].free, min, "the GPU has"));
+          ok = false;
+        }
+      }
+    }
+    if (!ok) return out;
+    if (const auto& d = v_.workers[groups.front().first].disk_short) {
+      reject(worker_label(c_, v_.workers[groups.front().first]), "disk.space",
+             "cannot be main: " + *d);
+      return out;
+    }
+    const std::uint32_t main = groups.front().first;
+    std::vector<std::uint32_t> local = groups.front().second;
+    std::vector<std::pair<std::uint32_t, std::vector<std::uint32_t>>> rpc(groups.begin() + 1,
+                                                                          groups.end());
+    const auto devs = distributed_devs(main, local, rpc);
+    const plan_stage stage = groups.size() > 1 ? plan_stage::multi_worker
+                             : gpus.size() > 1 ? plan_stage::one_worker
+                                               : plan_stage::single_gpu;
+    bool ram_short = false;
+    if (full_offload_allowed()) {
+      if (auto p = build(devs, 0, stage, &ram_short)) {
+        out.push_back(std::move(*p));
+        return out;
+      }
+    }
+    if (rq_.cpu_offload && max_repeating_ >= devs.size()) {
+      const std::uint32_t h_floor = L_ - std::min(max_repeating_, L_);
+      for (std::uint32_t h = std::max<std::uint32_t>(h_floor, 1); h + devs.size() <= L_; ++h) {
+        if (!distribute(devs, h, false)) continue;
+        if (auto p = build(devs, h, plan_stage::partial_offload, &ram_short))
+          out.push_back(std::move(*p));
+        break;
+      }
+      if (!out.empty()) return out;
+    }
+    reject("--gpus", ram_short ? "fit.ram" : "fit.vram",
+           ram_short ? "the main worker's RAM cannot hold the host part"
+                     : "the chosen GPUs cannot hold the model" +
+                           std::string(rq_.cpu_offload ? " even with layers left in RAM" : ""));
+    return out;
+  }
+
+  // Workers that cannot read the model (no copy, too little disk): never main. RPC servers read
+  // nothing, so these workers still lend their GPUs.
+  void reject_storage() const {
+    for (const auto& w : v_.workers) {
+      if (w.representative && w.disk_short)
+        reject(w, "disk.space", "cannot be main: " + *w.disk_short);
+    }
+  }
+
+  // Workers that cannot hold one layer on any GPU: never main, never RPC.
+  void reject_unusable() const {
+    for (const auto& w : v_.workers) {
+      if (!w.representative || w.gpus.empty()) continue;
+      bytes best{};
+      for (const auto& g : w.gpus) best = std::max(best, g.free);
+      if (best < std::min(min_gpu_, min_rpc_)) {
+        reject(w, "layer.min",
+               "cannot be main or RPC: " + one_layer_text(best, std::min(min_gpu_, min_rpc_)));
+      }
+    }
+  }
+
+  // The figures of the messages: one device holding every layer, and the host beside it.
+  struct one_need {
+    bytes device;
+    bytes host;
+  };
+  [[nodiscard]] one_need one_device_need() const {
+    if (!one_) {
+      const llama_device d{"gpu0", device_kind::gpu, bytes::max(), false};
+      const llama_estimate e = est_.estimate(std::span<const llama_device>(&d, 1), {-1, {}});
+      one_ = one_need{e.devices[1].total, e.host().total};
+    }
+    return *one_;
+  }
+
+ private:
+  [[nodiscard]] std::string one_layer_text(bytes has, bytes min,
+                                           std::string_view who = "its largest GPU has") const {
+    return std::string(who) + " " + gib(has) + " free; one layer needs " + gib(min) + " (" +
+           gib(est_.max_layer_cost()) + " of weights and KV cache, " +
+           gib(est_.layer_compute(false)) + " of compute buffer, " +
+           gib(est_.device_overhead(device_kind::gpu)) + " of overhead)";
+  }
+
+  [[nodiscard]] std::uint32_t index_of(const worker_view& w) const {
+    return static_cast<std::uint32_t>(&w - v_.workers.data());
+  }
+
+  [[nodiscard]] bool same_gpu_class(const worker_view& w, const gpu_view& a,
+                                    const gpu_view& b) const {
+    const auto& ga = c_.workers[w.worker].gpus[a.slot];
+    const auto& gb = c_.workers[w.worker].gpus[b.slot];
+    return a.free == b.free && a.total == b.total && ga.name == gb.name;
+  }
+
+  // GPUs of `w` that can hold one layer; when `report`, the others are rejected by name.
+  [[nodiscard]] std::vector<std::uint32_t> usable_gpus(const worker_view& w, bytes min,
+                                                       bool report) const {
+    std::vector<std::uint32_t> out;
+    std::string small;
+    bytes best{};
+    for (std::uint32_t g = 0; g < w.gpus.size(); ++g) {
+      if (w.gpus[g].free >= min) {
+        out.push_back(g);
+      } else {
+        small += (small.empty() ? "" : ",") + std::to_string(w.gpus[g].index);
+        best = std::max(best, w.gpus[g].free);
+      }
+    }
+    if (report && !small.empty() && !out.empty()) {
+      reject(c_.workers[w.worker].name + ":" + small, "layer.min",
+             "too small for one layer: " + one_layer_text(best, min,
+                                                          small.find(',') == std::string::npos
+                                                              ? "it has"
+                                                              : "the largest of them has"));
+    }
+    return out;
+  }
+
+  [[nodiscard]] std::uint64_t spare(bytes free, device_kind kind) const {
+    const std::uint64_t fixed =
+        est_.layer_compute(false).count() + est_.device_overhead(kind).count();
+    return free.count() > fixed ? free.count() - fixed : 0;
+  }
+
+  [[nodiscard]] bytes sum_free(const worker_view& w, const std::vector<std::uint32_t>& gpus,
+                               std::uint32_t limit) const {
+    std::vector<bytes> f;
+    for (auto g : gpus) f.push_back(w.gpus[g].free);
+    std::sort(f.rbegin(), f.rend());
+    bytes s{};
+    for (std::uint32_t i = 0; i < limit && i < f.size(); ++i) s += f[i];
+    return s;
+  }
+
+  // A cheap necessary condition before the exact distribution.
+  [[nodiscard]] bool bound_ok(const worker_view& w, const std::vector<std::uint32_t>& pick,
+                              device_kind kind) const {
+    std::uint64_t cap = 0;
+    for (auto g : pick) cap += spare(w.gpus[g].free, kind);
+    return cap >= layers_bytes_.count();
+  }
+
+  [[nodiscard]] std::vector<llama_dev> local_devs(const worker_view& w,
+                                                  std::vector<std::uint32_t> pick) const {
+    std::sort(pick.begin(), pick.end());  // CUDA order
+    std::vector<llama_dev> d;
+    for (auto g : pick) d.push_back({index_of(w), g, w.gpus[g].free, device_kind::gpu});
+    return d;
+  }
+
+  // llama.cpp's order: RPC servers' GPUs first (workers in order, GPUs by index), then local.
+  [[nodiscard]] std::vector<llama_dev> distributed_devs(
+      std::uint32_t main, std::vector<std::uint32_t> local,
+      const std::vector<std::pair<std::uint32_t, std::vector<std::uint32_t>>>& rpc) const {
+    std::vector<llama_dev> d;
+    for (const auto& [view, gpus] : rpc) {
+      std::vector<std::uint32_t> g = gpus;
+      std::sort(g.begin(), g.end());
+      for (auto x : g) d.push_back({view, x, v_.workers[view].gpus[x].free, device_kind::rpc});
+    }
+    std::sort(local.begin(), local.end());
+    for (auto x : local) d.push_back({main, x, v_.workers[main].gpus[x].free, device_kind::gpu});
+    return d;
+  }
+
+  // Drops RPC GPUs, smallest of the last-added workers first, while the capacity bound still
+  // covers `need`; workers left without GPUs go.
+  [[nodiscard]] std::vector<std::pair<std::uint32_t, std::vector<std::uint32_t>>> trim(
+      std::uint64_t capacity, std::vector<std::pair<std::uint32_t, std::vector<std::uint32_t>>> rpc,
+      std::uint64_t need) const {
+    for (std::size_t r = rpc.size(); r-- > 0;) {
+      auto& gpus = rpc[r].second;  // roomiest first
+      while (!gpus.empty()) {
+        const std::uint64_t s =
+            spare(v_.workers[rpc[r].first].gpus[gpus.back()].free, device_kind::rpc);
+        if (capacity - s < need) break;
+        capacity -= s;
+        gpus.pop_back();
+      }
+    }
+    rpc.erase(
+        std::remove_if(rpc.begin(), rpc.end(), [](const auto& x) { return x.second.empty(); }),
+        rpc.end());
+    return rpc;
+  }
+
+  [[nodiscard]] bool output_on_device(std::uint32_t h) const { return !legacy_ || h == 0; }
+
+  // What device i of k needs when it holds layers [f, f + n) and the host keeps h layers.
+  [[nodiscard]] std::uint64_t cost(std::span<const llama_dev> d, std::size_t i, std::uint32_t f,
+                                   std::uint32_t n, std::uint32_t h) const {
+    const bool out = i + 1 == d.size() && output_on_device(h);
+    std::uint64_t x = est_.layers_cost(f, n).count() + (out ? est_.output_weights().count() : 0) +
+                      est_.layer_compute(out).count() + est_.device_overhead(d[i].kind).count();
+    if (i == 0) x += est_.op_offload_extra(h, !output_on_device(h)).count();
+    return x;
+  }
+
+  // Layers per device (each ≥ 1) when the host keeps the first h, or nothing. `balance`: the
+  // least uniform fill fraction (every device equally full) rather than the first that fits.
+  [[nodiscard]] std::optional<std::vector<std::uint32_t>> distribute(std::span<const llama_dev> d,
+                                                                     std::uint32_t h,
+                                                                     bool balance) const {
+    const std::size_t k = d.size();
+    if (k == 0 || h >= L_ || L_ - h < k) return std::nullopt;
+    const std::uint32_t n = L_ - h;
+    std::vector<std::uint32_t> counts(k, 0);
+    auto run = [&](double lambda, std::vector<std::uint32_t>& out) {
+      std::uint32_t f = h;
+      std::uint32_t left = n;
+      for (std::size_t i = 0; i < k; ++i) {
+        const double cap = lambda * static_cast<double>(d[i].free.count());
+        const auto later = static_cast<std::uint32_t>(k - 1 - i);
+        std::uint32_t c = 0;
+        if (i + 1 == k) {
+          c = left;
+          if (static_cast<double>(cost(d, i, f, c, h)) > cap) return false;
+        } else {
+          if (static_cast<double>(cost(d, i, f, 1, h)) > cap) return false;
+          std::uint32_t lo = 1;
+          std::uint32_t hi = left - later;
+          while (lo < hi) {
+            const std::uint32_t mid = lo + (hi - lo + 1) / 2;
+            if (static_cast<double>(cost(d, i, f, mid, h)) <= cap) {
+              lo = mid;
+            } else {
+              hi = mid - 1;
+            }
+          }
+          c = lo;
+        }
+        out[i] = c;
+        f += c;
+        left -= c;
+      }
+      return true;
+    };
+    if (!run(1.0, counts)) return std::nullopt;
+    if (!balance || k == 1) return counts;
+    double lo = 0.0;
+    double hi = 1.0;
+    std::vector<std::uint32_t> trial(k, 0);
+    for (int it = 0; it < 20; ++it) {
+      const double mid = (lo + hi) / 2;
+      if (run(mid, trial)) {
+        hi = mid;
+        counts = trial;
+      } else {
+        lo = mid;
+      }
+    }
+    return counts;
+  }
+
+  void fill_ram(placed_worker& pw) const {
+    pw.ram_allocatable = v_.workers[pw.worker].ram_allocatable;
+    pw.ram_total = c_.workers[pw.worker].ram;
+  }
+
+  // The placement of `d` with the host keeping h layers, checked with the estimator's own
+  // figures; nothing when a device or the host's RAM falls short.
+  [[nodiscard]] std::optional<placement> build(std::span<const llama_dev> d, std::uint32_t h,
+                                               plan_stage stage, bool* ram_short) const {
+    const auto counts = distribute(d, h, true);
+    if (!counts) return std::nullopt;
+    std::vector<double> split(d.size());
+    for (std::size_t i = 0; i < d.size(); ++i) split[i] = (*counts)[i];
+    const bool out_dev = output_on_device(h);
+    if (out_dev) split.back() += 1;
+    std::vector<std::uint32_t> split_counts(*counts);
+    if (out_dev) ++split_counts.back();
+    // --gpu-layers: the offloaded repeating layers, plus the output layer when it goes along.
+    const std::int32_t ngl = static_cast<std::int32_t>(L_ - h) + (out_dev ? 1 : 0);
+    std::vector<llama_device> devs(d.size());
+    for (std::size_t i = 0; i < d.size(); ++i) {
+      devs[i].kind = d[i].kind;
+      devs[i].free = d[i].free;
+      devs[i].uma = v_.workers[d[i].view].uma;
+    }
+    const llama_estimate e = est_.estimate(devs, {ngl, split});
+    // The estimator's assignment must be the one intended, every device within its free memory.
+    const std::uint32_t main_view = d.back().view;
+    bytes uma_used{};
+    for (std::size_t i = 0; i < d.size(); ++i) {
+      const auto& de = e.devices[i + 1];
+      if (de.layers == 0 || de.total > d[i].free) return std::nullopt;
+      if (v_.workers[d[i].view].uma && d[i].view == main_view) uma_used += de.total;
+    }
+    const auto& mw = v_.workers[main_view];
+    if (e.host().total + uma_used > mw.ram) {
+      if (ram_short != nullptr) *ram_short = true;
+      return std::nullopt;
+    }
+    placement p;
+    p.engine = backend::llama_cpp;
+    p.stage = stage;
+    p.total_layers = L_ + 1;
+    p.offloaded_layers = e.offloaded_layers + (e.output_offloaded ? 1 : 0);
+    p.tensor_split = std::move(split_counts);
+    placed_worker main;
+    main.worker = mw.worker;
+    main.role = worker_role::main;
+    main.cpu_layers = e.host().layers;
+    main.ram = e.host().total;
+    fill_ram(main);
+    p.workers.push_back(std::move(main));
+    for (std::size_t i = 0; i < d.size(); ++i) {
+      const auto& wv = v_.workers[d[i].view];
+      const auto& gv = wv.gpus[d[i].gpu];
+      const auto& de = e.devices[i + 1];
+      placed_gpu g;
+      g.slot = gv.slot;
+      g.index = gv.index;
+      g.repeating_layers = de.layers;
+      g.output_layer = de.output_layer;
+      g.layers = de.layers + (de.output_layer ? 1 : 0);
+      g.vram = de.total;
+      g.allocatable = gv.allocatable;
+      g.total = gv.total;
+      auto it = std::find_if(p.workers.begin(), p.workers.end(),
+                             [&](const placed_worker& x) { return x.worker == wv.worker; });
+      if (it == p.workers.end()) {
+        placed_worker r;
+        r.worker = wv.worker;
+        r.role = worker_role::rpc;
+        fill_ram(r);
+        p.workers.push_back(std::move(r));
+        it = p.workers.end() - 1;
+      }
+      it->gpus.push_back(g);
+    }
+    return p;
+  }
+
+  const llama_estimator& est_;
+  std::uint32_t L_;
+  bool legacy_ = false;
+  bytes min_gpu_;
+  bytes min_rpc_;
+  bytes layers_bytes_;
+  std::uint32_t max_repeating_ = 0;
+  mutable std::optional<one_need> one_;
+};
+
+}  // namespace shardfit::detail

@@ -1,0 +1,275 @@
+#pragma once
+
+/// @file
+/// @brief The commands that start a placement as planned: for llama.cpp an `rpc-server` per RPC
+/// worker and `llama-server` on the main worker; for vLLM `vllm serve` on one worker, or a Ray
+/// head, Ray workers and `vllm serve` on the head across several. Each command is an argument
+/// array plus the environment it needs (which GPUs it sees), in the order to start them.
+
+#include <shardfit/cluster/cluster.hpp>
+#include <shardfit/files/shard_name.hpp>
+#include <shardfit/model/profile.hpp>
+#include <shardfit/plan/placement.hpp>
+
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace shardfit {
+
+/// @brief How to write the commands.
+struct launch_settings {
+  /// Where a worker that must download the model finds it: a GGUF file or its directory, an HF
+  /// model directory or a hub id ("meta-llama/Llama-3.1-70B-Instruct"). Workers holding a copy
+  /// (on their disk or a shared volume) use that copy's path instead.
+  std::string model;
+  /// The first shard's file name of a GGUF set ("x-00001-of-00003.gguf"): `-m` names it and
+  /// llama.cpp finds the others; appended when a path is a directory.
+  std::string gguf_file;
+  /// The model is GGUF. When it is not (an HF model planned for llama.cpp), its copies cannot
+  /// be served by llama.cpp as they are, so `llama-server -m` names `model` (a converted GGUF).
+  bool gguf = true;
+  llama_settings llama;               ///< context, parallel, batch, cache types, flash attention
+  std::uint64_t max_model_len = 0;    ///< vLLM: the context it runs with
+  vllm_settings vllm;                 ///< kv cache dtype, expert parallel, eager mode
+  std::string host = "0.0.0.0";       ///< what servers bind to
+  std::optional<std::uint32_t> port;  ///< the API port; nothing: the engine's default
+  std::uint32_t rpc_port = 50052;     ///< rpc-server's port (llama.cpp's default)
+  std::uint32_t ray_port = 6379;      ///< the Ray head's port (Ray's default)
+  std::string llama_server = "llama-server";
+  std::string rpc_server = "rpc-server";  ///< "ggml-rpc-server" in llama.cpp builds since 2025
+  std::string vllm_program = "vllm";
+  std::string ray_program = "ray";
+};
+
+/// @brief Settings for a plan of `model` under `request`: the path given for downloads, the
+/// first GGUF shard, the request's engine settings, vLLM's context resolved to a number.
+[[nodiscard]] inline launch_settings launch_settings_for(const model_profile& model,
+                                                         const plan_request& request,
+                                                         std::string model_path) {
+  launch_settings s;
+  s.model = std::move(model_path);
+  for (const auto& f : model.files) {
+    const auto slash = f.find_last_of('/');
+    const std::string base = slash == std::string::npos ? f : f.substr(slash + 1);
+    if (detail::iends_with(base, ".gguf")) {
+      s.gguf_file = base;
+      break;
+    }
+  }
+  s.gguf = model.source == "gguf";
+  s.llama = request.llama;
+  s.vllm = request.vllm;
+  s.max_model_len =
+      request.vllm.max_model_len != 0 ? request.vllm.max_model_len : model.n_ctx_train;
+  return s;
+}
+
+/// @brief One command to run on one worker.
+struct launch_command {
+  std::string worker;   ///< the worker's name
+  std::string address;  ///< where it is reached
+  std::string role;     ///< "rpc-server", "llama-server", "ray-head", "ray-worker", "vllm"
+  std::vector<std::pair<std::string, std::string>> env;  ///< e.g. CUDA_VISIBLE_DEVICES=0,1
+  std::vector<std::string> argv;                         ///< the program first
+
+  /// @brief The command as one POSIX shell line (`CUDA_VISIBLE_DEVICES=0,1 llama-server ...`),
+  /// arguments quoted where the shell would split or expand them.
+  [[nodiscard]] std::string shell() const {
+    std::string out;
+    for (const auto& [k, v] : env) out += k + "=" + quote(v) + " ";
+    for (std::size_t i = 0; i < argv.size(); ++i) {
+      if (i != 0) out += ' ';
+      out += quote(argv[i]);
+    }
+    return out;
+  }
+
+  /// @brief `s` as one shell word.
+  [[nodiscard]] static std::string quote(std::string_view s) {
+    const bool plain = !s.empty() && s.find_first_not_of(
+                                         "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                         "0123456789-_./:,=+@%") == std::string_view::npos;
+    if (plain) return std::string(s);
+    std::string q = "'";
+    for (const char c : s) {
+      if (c == '\'') {
+        q += "'\\''";
+      } else {
+        q += c;
+      }
+    }
+    return q + "'";
+  }
+};
+
+namespace detail {
+
+// "0.9", "0.875": up to four decimals, no trailing zeros.
+inline std::string short_decimal(double v) {
+  const auto scaled = static_cast<std::uint64_t>(std::llround(v * 10000.0));
+  std::string out = std::to_string(scaled / 10000);
+  std::uint64_t frac = scaled % 10000;
+  if (frac == 0) return out;
+  std::string digits = std::to_string(frac);
+  digits.insert(0, 4 - digits.size(), '0');
+  while (!digits.empty() && digits.back() == '0') digits.pop_back();
+  return out + "." + digits;
+}
+
+// The variable that picks a vendor's visible GPUs, or nothing (Apple and others: all of them).
+inline std::optional<std::string> visible_devices_var(std::string_view vendor) {
+  if (vendor == "nvidia") return "CUDA_VISIBLE_DEVICES";
+  if (vendor == "amd") return "HIP_VISIBLE_DEVICES";
+  return std::nullopt;
+}
+
+// "0,1,2"
+inline std::string join_numbers(const std::vector<std::uint32_t>& v) {
+  std::string out;
+  for (const auto x : v) {
+    if (!out.empty()) out += ',';
+    out += std::to_string(x);
+  }
+  return out;
+}
+
+// CUDA_VISIBLE_DEVICES=<the placed GPUs' indices> (or empty to hide every GPU of a worker that
+// serves from its CPU only). The indices are nvidia-smi's, in PCI bus order, while CUDA numbers
+// the fastest GPU first unless told otherwise: CUDA_DEVICE_ORDER=PCI_BUS_ID makes them agree.
+inline void add_visible_devices(launch_command& cmd, const worker_info& w,
+                                const placed_worker& pw) {
+  for (const auto& g : w.gpus) {
+    if (const auto var = visible_devices_var(g.vendor)) {
+      std::vector<std::uint32_t> indices;
+      for (const auto& placed : pw.gpus) indices.push_back(placed.index);
+      if (g.vendor == "nvidia") cmd.env.emplace_back("CUDA_DEVICE_ORDER", "PCI_BUS_ID");
+      cmd.env.emplace_back(*var, join_numbers(indices));
+      return;
+    }
+  }
+}
+
+// The path a worker passes to the engine: its copy, or the download location.
+inline std::string model_path(const placed_worker& pw, const launch_settings& s, bool gguf) {
+  const bool copy = pw.source == storage_source::present || pw.source == storage_source::shared;
+  std::string p = copy && (s.gguf || !gguf) ? pw.path : s.model;
+  if (!gguf || s.gguf_file.empty() || iends_with(p, ".gguf")) return p.empty() ? s.gguf_file : p;
+  if (p.empty()) return s.gguf_file;
+  return join_path(p, s.gguf_file);
+}
+
+}  // namespace detail
+
+/// @brief The commands that start placement `p` on cluster `c`, in the order to run them.
+[[nodiscard]] inline std::vector<launch_command> launch_commands(const placement& p,
+                                                                 const cluster& c,
+                                                                 const launch_settings& s) {
+  std::vector<launch_command> out;
+  if (p.workers.empty()) return out;
+  const auto base = [&](const placed_worker& pw, std::string role) {
+    launch_command cmd;
+    cmd.worker = c.workers[pw.worker].name;
+    cmd.address = c.workers[pw.worker].address;
+    cmd.role = std::move(role);
+    return cmd;
+  };
+  const placed_worker& main = p.workers.front();
+  if (p.engine == backend::llama_cpp) {
+    std::string rpc;
+    for (const auto& pw : p.workers) {
+      if (pw.role != worker_role::rpc) continue;
+      launch_command cmd = base(pw, "rpc-server");
+      detail::add_visible_devices(cmd, c.workers[pw.worker], pw);
+      cmd.argv = {s.rpc_server, "-H", s.host, "-p", std::to_string(s.rpc_port)};
+      if (!rpc.empty()) rpc += ',';
+      rpc += cmd.address + ":" + std::to_string(s.rpc_port);
+      out.push_back(std::move(cmd));
+    }
+    launch_command cmd = base(main, "llama-server");
+    detail::add_visible_devices(cmd, c.workers[main.worker], main);
+    const llama_settings& l = s.llama;
+    cmd.argv = {s.llama_server,          "-m",   detail::model_path(main, s, true), "-c",
+                std::to_string(l.n_ctx), "-ngl", std::to_string(p.offloaded_layers)};
+    if (p.tensor_split.size() > 1) {
+      cmd.argv.insert(cmd.argv.end(), {"--tensor-split", detail::join_numbers(p.tensor_split)});
+    }
+    if (!rpc.empty()) cmd.argv.insert(cmd.argv.end(), {"--rpc", rpc});
+    if (l.n_parallel != 1)
+      cmd.argv.insert(cmd.argv.end(), {"--parallel", std::to_string(l.n_parallel)});
+    if (l.n_ubatch != 512) cmd.argv.insert(cmd.argv.end(), {"-ub", std::to_string(l.n_ubatch)});
+    if (l.n_batch != 2048) cmd.argv.insert(cmd.argv.end(), {"-b", std::to_string(l.n_batch)});
+    if (l.flash_attn != flash_attn_mode::automatic) {
+      cmd.argv.insert(cmd.argv.end(), {"--flash-attn", std::string(to_string(l.flash_attn))});
+    }
+    if (l.cache_type_k != "f16")
+      cmd.argv.insert(cmd.argv.end(), {"--cache-type-k", l.cache_type_k});
+    if (l.cache_type_v != "f16")
+      cmd.argv.insert(cmd.argv.end(), {"--cache-type-v", l.cache_type_v});
+    cmd.argv.insert(cmd.argv.end(),
+                    {"--host", s.host, "--port", std::to_string(s.port.value_or(8080))});
+    out.push_back(std::move(cmd));
+    return out;
+  }
+
+  // vLLM
+  const bool multi_node = p.workers.size() > 1;
+  const auto gpus_of = [](const placed_worker& pw) { return std::to_string(pw.gpus.size()); };
+  if (multi_node) {
+    launch_command head = base(main, "ray-head");
+    detail::add_visible_devices(head, c.workers[main.worker], main);
+    head.argv = {s.ray_program, "start", "--head", "--port=" + std::to_string(s.ray_port),
+                 "--num-gpus=" + gpus_of(main)};
+    out.push_back(std::move(head));
+    for (std::size_t i = 1; i < p.workers.size(); ++i) {
+      const placed_worker& pw = p.workers[i];
+      launch_command w = base(pw, "ray-worker");
+      detail::add_visible_devices(w, c.workers[pw.worker], pw);
+      w.argv = {s.ray_program, "start",
+                "--address=" + c.workers[main.worker].address + ":" + std::to_string(s.ray_port),
+                "--num-gpus=" + gpus_of(pw)};
+      out.push_back(std::move(w));
+    }
+  }
+  launch_command cmd = base(main, "vllm");
+  if (!multi_node) detail::add_visible_devices(cmd, c.workers[main.worker], main);
+  cmd.argv = {s.vllm_program,
+              "serve",
+              detail::model_path(main, s, false),
+              "--tensor-parallel-size",
+              std::to_string(p.tensor_parallel),
+              "--pipeline-parallel-size",
+              std::to_string(p.pipeline_parallel),
+              "--max-model-len",
+              std::to_string(s.max_model_len),
+              "--gpu-memory-utilization",
+              detail::short_decimal(p.gpu_memory_utilization)};
+  if (s.vllm.kv_cache_dtype != "auto") {
+    cmd.argv.insert(cmd.argv.end(), {"--kv-cache-dtype", s.vllm.kv_cache_dtype});
+  }
+  if (s.vllm.ep) cmd.argv.emplace_back("--enable-expert-parallel");
+  if (s.vllm.enforce_eager) cmd.argv.emplace_back("--enforce-eager");
+  if (multi_node) cmd.argv.insert(cmd.argv.end(), {"--distributed-executor-backend", "ray"});
+  if (s.port) cmd.argv.insert(cmd.argv.end(), {"--port", std::to_string(*s.port)});
+  out.push_back(std::move(cmd));
+  return out;
+}
+
+/// @brief Writes `{"worker", "address", "role", "env": {...}, "argv": [...]}`.
+template <class BasicJsonType>
+void to_json(BasicJsonType& j, const launch_command& cmd) {
+  j = BasicJsonType::object();
+  j["worker"] = cmd.worker;
+  j["address"] = cmd.address;
+  j["role"] = cmd.role;
+  auto env = BasicJsonType::object();
+  for (const auto& [k, v] : cmd.env) env[k] = v;
+  j["env"] = std::move(env);
+  j["argv"] = cmd.argv;
+}
+
+}  // namespace shardfit

@@ -1,0 +1,277 @@
+#pragma once
+
+/// @file
+/// @brief What the planner produces and what it is asked: a placement (which workers and GPUs,
+/// how many layers each, how much memory), a rejection (a candidate dropped, the rule and the
+/// numbers), the request, and the result. Plain data; the planner fills it.
+
+#include <shardfit/cluster/cluster.hpp>
+#include <shardfit/core/error.hpp>
+#include <shardfit/core/units.hpp>
+#include <shardfit/estimate/settings.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace shardfit {
+
+/// @brief A worker's part in a placement: the one that serves (llama-server, vLLM's head), an
+/// RPC server lending its GPUs to the main (llama.cpp), or a later pipeline stage (vLLM).
+enum class worker_role : std::uint8_t { main, rpc, pipeline };
+
+/// @brief "main", "rpc" or "pipeline".
+[[nodiscard]] constexpr std::string_view to_string(worker_role r) noexcept {
+  switch (r) {
+    case worker_role::main:
+      return "main";
+    case worker_role::rpc:
+      return "rpc";
+    case worker_role::pipeline:
+      return "pipeline";
+  }
+  return "main";
+}
+
+/// @brief The stages the planner tries in order, stopping at the first that yields a
+/// placement (unless asked for all).
+enum class plan_stage : std::uint8_t {
+  single_gpu,       ///< the whole model on one GPU
+  one_worker,       ///< several GPUs of one worker (llama.cpp layer split; vLLM tensor parallel)
+  multi_worker,     ///< several workers (llama.cpp main + RPC servers; vLLM TP × PP)
+  partial_offload,  ///< llama.cpp: the first layers stay in the worker's RAM
+  cpu_only,         ///< llama.cpp: everything in RAM
+};
+
+/// @brief "single_gpu", "one_worker", "multi_worker", "partial_offload" or "cpu_only".
+[[nodiscard]] constexpr std::string_view to_string(plan_stage s) noexcept {
+  switch (s) {
+    case plan_stage::single_gpu:
+      return "single_gpu";
+    case plan_stage::one_worker:
+      return "one_worker";
+    case plan_stage::multi_worker:
+      return "multi_worker";
+    case plan_stage::partial_offload:
+      return "partial_offload";
+    case plan_stage::cpu_only:
+      return "cpu_only";
+  }
+  return "single_gpu";
+}
+
+/// @brief Which placements the default scorer prefers: the most-used devices that still fit
+/// (binpack, keeping idle devices free for large models) or the idlest (spread).
+enum class scoring_policy : std::uint8_t { binpack, spread };
+
+/// @brief "binpack" or "spread".
+[[nodiscard]] constexpr std::string_view to_string(scoring_policy p) noexcept {
+  return p == scoring_policy::spread ? "spread" : "binpack";
+}
+
+/// @brief A GPU chosen by hand: worker name and device index ("host4080:1").
+struct gpu_ref {
+  std::string worker;
+  std::uint32_t index = 0;
+  friend bool operator==(const gpu_ref&, const gpu_ref&) = default;
+};
+
+/// @brief Parses "host4080:0,host4080:1" (the worker name may itself hold colons; the index
+/// follows the last one).
+/// @throws shardfit::error (invalid_argument) naming the bad item.
+[[nodiscard]] inline std::vector<gpu_ref> parse_gpu_list(std::string_view text) {
+  std::vector<gpu_ref> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const auto comma = text.find(',', start);
+    const std::string_view item = text.substr(
+        start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    const auto colon = item.rfind(':');
+    if (colon == std::string_view::npos || colon == 0 || colon + 1 == item.size()) {
+      throw error::invalid_argument("GPU '" + std::string(item) +
+                                    "' must be written worker:index, e.g. host4080:0");
+    }
+    std::uint64_t idx = 0;
+    for (const char ch : item.substr(colon + 1)) {
+      if (ch < '0' || ch > '9' || idx > 0xFFFFFFFULL) {
+        throw error::invalid_argument("GPU '" + std::string(item) +
+                                      "': the index must be a small non-negative integer");
+      }
+      idx = idx * 10 + static_cast<std::uint64_t>(ch - '0');
+    }
+    gpu_ref g{std::string(item.substr(0, colon)), static_cast<std::uint32_t>(idx)};
+    for (const auto& o : out) {
+      if (o == g) throw error::invalid_argument("GPU '" + std::string(item) + "' is listed twice");
+    }
+    out.push_back(std::move(g));
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+/// @brief llama.cpp's device limit: its scheduler holds 16 backends, one of them the CPU, and
+/// `--tensor-split` takes fewer than `llama_max_devices()` = 16 values; so a plan gives layers
+/// to at most 15 devices (local GPUs and RPC servers' GPUs together).
+inline constexpr std::uint32_t llama_max_plan_devices = 15;
+
+/// @brief Free memory is planned in units of this size, rounded down (so GPUs whose free memory
+/// differs by less than one unit usually form one class).
+inline constexpr std::uint64_t plan_granularity = std::uint64_t{64} << 20U;
+
+/// @brief How the planner treats disks.
+struct storage_settings {
+  bool check_disk = true;     ///< reject workers whose disk cannot take the weights they need
+  double disk_margin = 0.05;  ///< free disk must exceed the download by this share
+};
+
+/// @brief What to plan.
+struct plan_request {
+  backend engine = backend::llama_cpp;
+  llama_settings
+      llama;  ///< context, batches, cache types; `n_gpu_layers`/`tensor_split` are the planner's
+  vllm_settings vllm;       ///< max_model_len, utilization; `tp`/`pp` are the planner's
+  bool cpu_offload = true;  ///< llama.cpp: may keep layers in RAM (partial offload, CPU only)
+  bool distributed = true;  ///< may use several workers (RPC servers, pipeline stages)
+  std::optional<std::uint32_t> tp;  ///< vLLM: only this tensor parallel degree
+  std::optional<std::uint32_t> pp;  ///< vLLM: only this pipeline parallel degree
+  std::vector<gpu_ref> gpus;        ///< only these GPUs, all of them (empty: the planner picks)
+  /// llama.cpp: at most this many layers offloaded, counted as `--gpu-layers` counts them (the
+  /// output layer is one); nothing: no cap.
+  std::optional<std::uint32_t> gpu_layers;
+  std::uint32_t max_rpc_servers = llama_max_plan_devices;  ///< llama.cpp: RPC workers at most
+  scoring_policy policy = scoring_policy::binpack;
+  bool all_stages = false;           ///< try every stage instead of stopping at the first fit
+  std::size_t max_alternatives = 5;  ///< ranked alternatives kept besides the chosen placement
+  storage_settings storage;
+};
+
+/// @brief A GPU given work.
+struct placed_gpu {
+  std::uint32_t slot = 0;   ///< position in its worker's `gpus`
+  std::uint32_t index = 0;  ///< device index on the worker
+  std::string name;         ///< "RTX 4090" (filled for reported placements)
+  /// Layers it holds. llama.cpp: its `--tensor-split` value (repeating layers, plus one on the
+  /// device holding the output layer); vLLM: the layers of its pipeline stage (a 1/tp shard of
+  /// each).
+  std::uint32_t layers = 0;
+  std::uint32_t repeating_layers = 0;  ///< repeating layers only (≥ 1 on every placed GPU)
+  bool output_layer = false;           ///< llama.cpp: holds the output layer
+  bytes vram;                          ///< memory it will hold (vLLM: utilization × total)
+  bytes allocatable;                   ///< what it had free for this instance
+  bytes total;                         ///< its total memory
+};
+
+/// @brief A worker given work.
+struct placed_worker {
+  std::uint32_t worker = 0;  ///< position in the cluster's `workers`
+  std::string name;          ///< filled for reported placements
+  worker_role role = worker_role::main;
+  std::uint32_t stage = 0;  ///< vLLM pipeline stage
+  std::vector<placed_gpu> gpus;
+  std::uint32_t cpu_layers = 0;  ///< llama.cpp: repeating layers kept in RAM
+  bytes ram;                     ///< RAM it needs (llama.cpp's host part; 0 for RPC servers)
+  bytes ram_allocatable;
+  bytes ram_total;
+  storage_source source = storage_source::none;  ///< where it reads the weights from
+  std::string volume;                            ///< the shared volume, when `source` is `shared`
+  std::string path;      ///< where it reads the weights, when it holds a copy (its disk, a mount)
+  bytes weights;         ///< bytes of weight files it reads (downloads when `source` is download)
+  bool partial = false;  ///< reads only the files of its pipeline stage
+
+  /// @brief Where it reads the weights, for reports: "present", "shared:<volume>", "download"
+  /// or "none".
+  [[nodiscard]] std::string source_text() const {
+    return source == storage_source::shared ? "shared:" + volume : std::string(to_string(source));
+  }
+};
+
+/// @brief The placement's storage: copies read, bytes downloaded, and how to download less.
+struct storage_summary {
+  std::uint32_t copies = 0;  ///< distinct copies read: each local copy, each shared volume
+  bytes download;            ///< bytes all workers download together
+  std::vector<std::string> suggestions;
+};
+
+/// @brief One term of a score: its name, its integer weight, its value in [0, 100].
+struct score_part {
+  std::string_view name;
+  int weight = 0;
+  double value = 0;
+};
+
+/// @brief A score in [0, 100] and what it is made of.
+struct score_card {
+  double total = 0;
+  std::vector<score_part> parts;
+};
+
+/// @brief A candidate placement. For llama.cpp the devices are ordered as llama.cpp orders
+/// them: the RPC workers' GPUs (workers in order, GPUs by index), then the main worker's GPUs;
+/// `tensor_split` follows that order.
+struct placement {
+  backend engine = backend::llama_cpp;
+  plan_stage stage = plan_stage::single_gpu;
+  std::vector<placed_worker> workers;  ///< the main worker first
+  std::uint32_t offloaded_layers =
+      0;                           ///< llama.cpp: `--gpu-layers` (the output counted); vLLM: all
+  std::uint32_t total_layers = 0;  ///< llama.cpp: repeating layers + 1 (the output); vLLM: layers
+  std::uint32_t tensor_parallel = 1;
+  std::uint32_t pipeline_parallel = 1;
+  double gpu_memory_utilization = 0;        ///< vLLM: the `--gpu-memory-utilization` it runs with
+  std::uint64_t kv_tokens = 0;              ///< vLLM: tokens of KV cache (the least of the stages)
+  std::vector<std::uint32_t> tensor_split;  ///< llama.cpp: layers per device, llama.cpp's order
+  storage_summary storage;
+  score_card score;
+
+  /// @brief GPUs given work.
+  [[nodiscard]] std::size_t gpu_count() const noexcept {
+    std::size_t n = 0;
+    for (const auto& w : workers) n += w.gpus.size();
+    return n;
+  }
+};
+
+/// @brief A candidate considered and dropped, or a worker that could not take part.
+struct rejection {
+  std::string candidate;    ///< "host4080:0", "worker gpu24-3", "tp 3", ...
+  std::string rule;         ///< "layer.min", "fit.vram", "fit.ram", "tp.attention_heads", ...
+  std::string reason;       ///< the numbers
+  std::uint32_t count = 1;  ///< identical workers it stands for (equivalence classes)
+};
+
+/// @brief Planned or not.
+enum class plan_status : std::uint8_t { planned, no_fit };
+
+/// @brief "planned" or "no_fit".
+[[nodiscard]] constexpr std::string_view to_string(plan_status s) noexcept {
+  return s == plan_status::planned ? "planned" : "no_fit";
+}
+
+/// @brief The planner's answer.
+struct plan_result {
+  plan_status status = plan_status::no_fit;
+  backend engine = backend::llama_cpp;
+  std::string model;                    ///< the model's name
+  std::uint32_t total_layers = 0;       ///< as `placement::total_layers` counts them
+  std::optional<placement> chosen;      ///< the best placement
+  std::vector<placement> alternatives;  ///< the next best, ranked
+  std::vector<rejection> rejected;      ///< every candidate dropped, with its rule and numbers
+  std::vector<std::string> messages;    ///< what an operator should read first
+  std::vector<plan_stage> stages;       ///< the stages tried, in order
+  std::size_t candidates = 0;           ///< placements that fit and were scored
+};
+
+namespace detail {
+
+// "1410.55 GiB": every plan message uses GiB with two decimals, so figures compare at a glance.
+inline std::string gib(bytes b) {
+  return fixed2(static_cast<double>(b.count()) / static_cast<double>(std::uint64_t{1} << 30U)) +
+         " GiB";
+}
+
+}  // namespace detail
+
+}  // namespace shardfit

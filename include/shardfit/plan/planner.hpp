@@ -1,0 +1,272 @@
+#pragma once
+
+/// @file
+/// @brief The planner: inventory → staged candidates → estimates → filters → scores → plan.
+/// `basic_planner<Inventory, Estimator, Scorer>` composes the three policies (concepts.hpp);
+/// `planner` uses the defaults (a cluster JSON file, shardfit's estimators, the policy-weighted
+/// scorer).
+///
+/// Example:
+/// @code
+///   shardfit::planner p(shardfit::cluster_json_inventory("cluster.json"));
+///   shardfit::plan_request rq;
+///   rq.llama.n_ctx = 8192;
+///   const auto plan = p.plan(shardfit::load_model("Llama-3.1-70B-Q4_K_M.gguf"), rq);
+///   if (plan.chosen) { /* plan.chosen->workers: who runs what */ }
+///   for (const auto& r : plan.rejected) { /* r.candidate, r.rule, r.reason */ }
+/// @endcode
+///
+/// Rules every plan keeps (tests/planner_property_test.cpp checks them on thousands of random
+/// clusters): every GPU given work holds at least one whole repeating layer; no GPU is given
+/// more than it has free after reservations and claims; vLLM tensor-parallel degrees pass every
+/// parallelism rule; llama.cpp uses at most 15 devices; the same input gives the same plan.
+
+#include <shardfit/cluster/inventory.hpp>
+#include <shardfit/core/concepts.hpp>
+#include <shardfit/estimate/default_estimator.hpp>
+#include <shardfit/estimate/parallelism.hpp>
+#include <shardfit/model/profile.hpp>
+#include <shardfit/plan/candidates.hpp>
+#include <shardfit/plan/placement.hpp>
+#include <shardfit/plan/scoring.hpp>
+#include <shardfit/plan/storage.hpp>
+
+#include <algorithm>
+#include <numeric>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace shardfit {
+
+namespace detail {
+
+// Inventory order of a placement: its (worker, GPU slot) sequence, compared lexicographically.
+inline std::vector<std::pair<std::uint32_t, std::uint32_t>> inventory_key(const placement& p) {
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> k;
+  for (const auto& w : p.workers) {
+    k.emplace_back(w.worker, 0);
+    for (const auto& g : w.gpus) k.emplace_back(w.worker, g.slot + 1);
+  }
+  return k;
+}
+
+// Ranking: earlier stage, higher score, fewer workers, fewer GPUs, then inventory order.
+struct rank_key {
+  plan_stage stage;
+  double score;
+  std::size_t workers;
+  std::size_t gpus;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> inventory;
+
+  explicit rank_key(const placement& p)
+      : stage(p.stage),
+        score(p.score.total),
+        workers(p.workers.size()),
+        gpus(p.gpu_count()),
+        inventory(inventory_key(p)) {}
+
+  friend bool operator<(const rank_key& a, const rank_key& b) {
+    if (a.stage != b.stage) return a.stage < b.stage;
+    if (a.score != b.score) return a.score > b.score;
+    if (a.workers != b.workers) return a.workers < b.workers;
+    if (a.gpus != b.gpus) return a.gpus < b.gpus;
+    return a.inventory < b.inventory;
+  }
+};
+
+inline bool ranks_before(const placement& a, const placement& b) {
+  return rank_key(a) < rank_key(b);
+}
+
+inline bytes largest_worker_vram(const cluster_view& v) {
+  bytes best{};
+  for (const auto& w : v.workers) {
+    bytes s{};
+    for (const auto& g : w.gpus) s += g.free;
+    best = std::max(best, s);
+  }
+  return best;
+}
+
+template <class Estimator, class Scorer>
+plan_result plan_on(const cluster& c, const model_profile& m, const plan_request& rq,
+                    const Estimator& estimator, const Scorer& scorer) {
+  if (m.n_layer == 0 || m.layers.size() != m.n_layer) {
+    throw error::invalid_argument("model '" + m.name + "' has no layers to place");
+  }
+  plan_result r;
+  r.engine = rq.engine;
+  r.model = m.name;
+  const model_ref ref = model_ref_of(m);
+  const cluster_view view(c, ref, m.disk_bytes(), rq.storage);
+  plan_context ctx{c, ref, rq.engine, rq.policy};
+  ctx.sources.reserve(view.workers.size());
+  for (const auto& w : view.workers) ctx.sources.push_back(w.location.source);
+  std::vector<placement> found;
+
+  // Every stage of the engine in order, stopping at the first that yields a placement (unless
+  // asked for all): the one stage driver `enumerate_stage` uses too.
+  auto run_stages = [&](auto& driver) {
+    for (const plan_stage s : stages_of(rq.engine)) {
+      if (!found.empty() && !rq.all_stages) break;
+      r.stages.push_back(s);
+      for (auto& p : driver.run(s)) found.push_back(std::move(p));
+    }
+  };
+
+  if (rq.engine == backend::llama_cpp) {
+    r.total_layers = m.n_layer + 1;
+    if (rq.tp || rq.pp) {
+      r.messages.emplace_back(
+          "tensor and pipeline parallel degrees apply to vLLM; llama.cpp splits by layers");
+    }
+    const llama_estimator est = estimator.llama(m, rq.llama);
+    const llama_enumerator en(c, view, est, rq, r.rejected);
+    if (!rq.gpus.empty()) {
+      r.stages.push_back(plan_stage::single_gpu);
+      found = en.manual(rq.gpus);
+    } else {
+      if (!en.full_offload_allowed()) {
+        r.messages.push_back("--gpu-layers " + std::to_string(*rq.gpu_layers) +
+                             " keeps some layers in RAM: only partial offload is planned");
+      }
+      stage_driver driver(en);
+      run_stages(driver);
+    }
+    if (found.empty()) {
+      const auto need = en.one_device_need();
+      r.messages.push_back("the model needs " + gib(need.device) + " VRAM and " + gib(need.host) +
+                           " RAM; the largest worker provides " + gib(largest_worker_vram(view)) +
+                           " VRAM");
+      if (!rq.cpu_offload) {
+        r.messages.emplace_back("CPU offload is off: layers could not stay in RAM");
+      }
+      if (!rq.distributed) {
+        r.messages.emplace_back("distributed placement is off: one worker must hold it all");
+      }
+    }
+  } else {
+    r.total_layers = m.n_layer;
+    auto vest = [&](const vllm_settings& s) { return estimator.vllm(m, s); };
+    const vllm_enumerator<decltype(vest)> en(c, view, m, vest, rq, r.rejected);
+    bool wish_ok = true;
+    if (rq.tp || rq.pp) {
+      const std::uint32_t tp = rq.tp.value_or(1);
+      const std::uint32_t pp = rq.pp.value_or(1);
+      const auto check = check_parallel(m, {tp, pp, rq.vllm.ep, serving_engine::vllm});
+      if (!check.valid) {
+        wish_ok = false;
+        for (const auto& reason : check.reasons) {
+          r.rejected.push_back({"tp " + std::to_string(tp) + " x pp " + std::to_string(pp),
+                                reason.rule, reason.message, 1});
+        }
+        std::string near;
+        for (const auto& s : suggest_parallel(m, tp * pp, rq.vllm.ep)) {
+          near += (near.empty() ? "" : ", ") + ("tp " + std::to_string(s.tp) +
+                                                (s.pp > 1 ? " x pp " + std::to_string(s.pp) : ""));
+        }
+        r.messages.push_back("tp " + std::to_string(tp) + " x pp " + std::to_string(pp) +
+                             " is not valid for this model: " + check.reasons.front().message +
+                             (near.empty() ? "" : "; nearest valid: " + near));
+      }
+    }
+    if (wish_ok) {
+      if (!rq.gpus.empty()) {
+        r.stages.push_back(plan_stage::single_gpu);
+        found = en.manual(rq.gpus);
+      } else {
+        stage_driver driver(en);
+        run_stages(driver);
+      }
+      if (found.empty()) {
+        r.messages.push_back("the model needs " + gib(en.single_need()) +
+                             " VRAM on one GPU at tp 1 (vLLM, max_model_len " +
+                             std::to_string(en.layout(1, 1).max_model_len) +
+                             "); the largest worker provides " + gib(largest_worker_vram(view)) +
+                             " VRAM");
+      }
+    }
+  }
+
+  // Score everything, then order only the best few (the chosen and the alternatives).
+  std::vector<rank_key> keys;
+  keys.reserve(found.size());
+  for (auto& p : found) {
+    p.score = scorer.score(p, ctx);
+    keys.emplace_back(p);
+  }
+  std::vector<std::size_t> order(found.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  const std::size_t keep = std::min(order.size(), rq.max_alternatives + 1);
+  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(keep), order.end(),
+                    [&](std::size_t a, std::size_t b) { return keys[a] < keys[b]; });
+  r.candidates = found.size();
+  if (!found.empty()) {
+    r.status = plan_status::planned;
+    r.chosen = std::move(found[order.front()]);
+    name_placement(*r.chosen, c);
+    attach_storage(*r.chosen, c, m);
+    for (std::size_t i = 1; i < keep; ++i) {
+      r.alternatives.push_back(std::move(found[order[i]]));
+      name_placement(r.alternatives.back(), c);
+      attach_storage(r.alternatives.back(), c, m);
+    }
+    const placement& p = *r.chosen;
+    if (p.engine == backend::vllm &&
+        p.gpu_memory_utilization + 1e-9 < rq.vllm.gpu_memory_utilization) {
+      r.messages.push_back("--gpu-memory-utilization lowered from " +
+                           fixed2(rq.vllm.gpu_memory_utilization) + " to " +
+                           fixed2(p.gpu_memory_utilization) + " to fit the GPUs' free memory");
+    }
+    for (const auto& sug : p.storage.suggestions) r.messages.push_back(sug);
+    if (p.stage == plan_stage::partial_offload) {
+      r.messages.push_back(std::to_string(p.offloaded_layers) + " of " +
+                           std::to_string(p.total_layers) +
+                           " layers on GPUs; the rest run from RAM, slower");
+    } else if (p.stage == plan_stage::cpu_only) {
+      r.messages.emplace_back("no GPU can take a layer: the model runs on the CPU");
+    }
+  }
+  return r;
+}
+
+}  // namespace detail
+
+/// @brief The planner, composed of an inventory source, a memory estimator and a scorer.
+template <inventory_source Inventory = cluster_json_inventory,
+          memory_estimator Estimator = default_estimator, candidate_scorer Scorer = default_scorer>
+class basic_planner {
+ public:
+  explicit basic_planner(Inventory inventory, Estimator estimator = {}, Scorer scorer = {})
+      : inventory_(std::move(inventory)),
+        estimator_(std::move(estimator)),
+        scorer_(std::move(scorer)) {}
+
+  /// @brief Plans `model` on the inventory's current snapshot.
+  /// @throws shardfit::error when the inventory cannot be read, the settings are refused, or
+  /// a manual GPU selection names a worker or GPU that does not exist.
+  [[nodiscard]] plan_result plan(const model_profile& model, const plan_request& request) const {
+    const auto& snapshot = inventory_.snapshot();  // a reference, or a temporary kept alive
+    const cluster& c = snapshot;
+    return detail::plan_on(c, model, request, estimator_, scorer_);
+  }
+
+  [[nodiscard]] const Inventory& inventory() const noexcept { return inventory_; }
+
+ private:
+  Inventory inventory_;
+  Estimator estimator_;
+  Scorer scorer_;
+};
+
+/// @brief The planner with every default policy.
+using planner = basic_planner<>;
+
+/// @brief Plans `model` on a cluster held in memory (shorthand for a `static_inventory`).
+[[nodiscard]] inline plan_result plan(const cluster& c, const model_profile& model,
+                                      const plan_request& request) {
+  return detail::plan_on(c, model, request, default_estimator{}, default_scorer{});
+}
+
+}  // namespace shardfit

@@ -1,0 +1,88 @@
+# The layering rules of include/shardfit, checked from the #include lines alone:
+#   cmake -DROOT=<dir holding shardfit/> -DDATA_HEADERS=<file> -P check_layering.cmake
+#
+# 1. Wings are floors, in the order of the data flow:
+#      core < io < files < formats < model < estimate < cluster < plan < reshard
+#    A header may include headers of its own floor or lower ones, never a higher one. Headers
+#    directly in shardfit/ (the umbrella, the adapters' umbrella, version, config and the
+#    forwarding headers of the old paths) are the roof: no wing includes them.
+# 2. A wing's detail/ is its own: only headers and sources of that wing include it.
+# 3. A data header (listed in DATA_HEADERS) includes only core/ and other data headers.
+# Every violation is printed; any violation fails.
+cmake_minimum_required(VERSION 3.21)
+set(floors core io files formats model estimate cluster plan reshard)
+if(NOT ROOT)
+  message(FATAL_ERROR "ROOT is not set")
+endif()
+set(data_headers)
+if(DATA_HEADERS AND EXISTS "${DATA_HEADERS}")
+  file(STRINGS "${DATA_HEADERS}" lines)
+  foreach(l IN LISTS lines)
+    if(NOT l MATCHES "^#" AND NOT l STREQUAL "")
+      list(APPEND data_headers "${l}")
+    endif()
+  endforeach()
+endif()
+
+function(floor_of path out_floor out_wing)
+  # path: shardfit/<wing>/... or shardfit/<file>
+  string(REGEX MATCH "^shardfit/([a-z_]+)/" m "${path}")
+  if(m)
+    set(wing "${CMAKE_MATCH_1}")
+    list(FIND floors "${wing}" f)
+    if(f EQUAL -1)
+      set(f 100) # an unknown wing: reported below
+    endif()
+  else()
+    set(wing "")
+    set(f 99) # the roof
+  endif()
+  set(${out_floor} ${f} PARENT_SCOPE)
+  set(${out_wing} "${wing}" PARENT_SCOPE)
+endfunction()
+
+file(GLOB_RECURSE headers RELATIVE "${ROOT}" "${ROOT}/shardfit/*.hpp")
+set(violations 0)
+foreach(h IN LISTS headers)
+  floor_of("${h}" hf hw)
+  if(hf EQUAL 100)
+    message("${h}: in an unknown wing '${hw}' (known: ${floors})")
+    math(EXPR violations "${violations} + 1")
+  endif()
+  list(FIND data_headers "${h}" is_data)
+  file(STRINGS "${ROOT}/${h}" includes REGEX "^#include <shardfit/")
+  foreach(line IN LISTS includes)
+    string(REGEX REPLACE "^#include <([^>]+)>.*" "\\1" inc "${line}")
+    floor_of("${inc}" f w)
+    if(NOT EXISTS "${ROOT}/${inc}")
+      message("${h}: includes ${inc}, which does not exist")
+      math(EXPR violations "${violations} + 1")
+    endif()
+    if(f GREATER hf)
+      message("${h}: includes ${inc}, a higher floor")
+      math(EXPR violations "${violations} + 1")
+    endif()
+    if(inc MATCHES "^shardfit/([a-z_]+)/detail/" AND NOT CMAKE_MATCH_1 STREQUAL hw)
+      message("${h}: includes ${inc}, the detail/ of another wing")
+      math(EXPR violations "${violations} + 1")
+    endif()
+    if(NOT is_data EQUAL -1)
+      list(FIND data_headers "${inc}" inc_is_data)
+      if(NOT w STREQUAL "core" AND inc_is_data EQUAL -1)
+        message("${h}: a data header, includes ${inc}, which is neither core/ nor data")
+        math(EXPR violations "${violations} + 1")
+      endif()
+    endif()
+  endforeach()
+endforeach()
+foreach(d IN LISTS data_headers)
+  if(NOT EXISTS "${ROOT}/${d}")
+    message("data header ${d} does not exist")
+    math(EXPR violations "${violations} + 1")
+  endif()
+endforeach()
+list(LENGTH headers n)
+if(violations GREATER 0)
+  message(FATAL_ERROR "${violations} layering violation(s) in ${n} headers")
+endif()
+message(STATUS "layering: ${n} headers, no violation")

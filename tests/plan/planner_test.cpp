@@ -1,0 +1,503 @@
+// The planner on scenarios with known answers: the seed cases of the issue (split sizing is in
+// shard_set_test) and placements of both backends, asserted exactly.
+
+#include <shardfit/json.hpp>
+#include <shardfit/plan/planner.hpp>
+
+#include <gtest/gtest.h>
+
+#include "support/clusters.hpp"
+#include "support/configs.hpp"
+#include "support/models.hpp"
+#include "support/placement_checks.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace shardfit;
+using namespace shardfit::literals;
+using shardfit::test::config_model;
+using shardfit::test::deepseek_r1_bf16;
+using shardfit::test::gpu;
+using shardfit::test::gpus;
+using shardfit::test::llama70b;
+using shardfit::test::llama8b;
+using shardfit::test::worker;
+namespace cfg = shardfit::test::configs;
+
+cluster base() {
+  cluster c;
+  c.reserved.vram = 512_MiB;
+  c.reserved.ram = 2_GiB;
+  return c;
+}
+
+// "worker:index(layers)" for every GPU of the placement, workers in order.
+std::string layout(const placement& p) {
+  std::string s;
+  for (const auto& w : p.workers) {
+    if (!s.empty()) s += " ";
+    s += w.name + "/" + std::string(to_string(w.role)) + "[";
+    for (std::size_t i = 0; i < w.gpus.size(); ++i) {
+      s +=
+          (i ? "," : "") + std::to_string(w.gpus[i].index) + ":" + std::to_string(w.gpus[i].layers);
+    }
+    s += "]";
+    if (w.cpu_layers != 0) s += "cpu" + std::to_string(w.cpu_layers);
+  }
+  return s;
+}
+
+const rejection* find_rejection(const plan_result& r, const std::string& candidate,
+                                const std::string& rule) {
+  for (const auto& x : r.rejected) {
+    if (x.candidate.rfind(candidate, 0) == 0 && x.rule == rule) return &x;
+  }
+  return nullptr;
+}
+
+void expect_llama_bytes_match(const plan_result& r, const model_profile& m,
+                              const llama_settings& s) {
+  ASSERT_TRUE(r.chosen);
+  shardfit::test::expect_llama_bytes_match(*r.chosen, llama_estimator(m, s));
+}
+
+// --- llama.cpp ---------------------------------------------------------------------------------
+
+TEST(Planner, LlamaSingleGpuBinpackTakesTheTightestFitSpreadTheIdlest) {
+  cluster c = base();
+  c.workers.push_back(worker(
+      "w", 64_GiB,
+      {gpu(0, "RTX 4090", 24_GiB), gpu(1, "RTX 4090", 24_GiB, 6_GiB), gpu(2, "L40S", 48_GiB)}));
+  plan_request rq;
+  const auto bin = plan(c, llama8b(), rq);
+  ASSERT_EQ(bin.status, plan_status::planned);
+  EXPECT_EQ(bin.chosen->stage, plan_stage::single_gpu);
+  EXPECT_EQ(layout(*bin.chosen), "w/main[1:33]");  // 17.5 GiB free, the model needs 15.11
+  EXPECT_EQ(bin.chosen->workers[0].gpus[0].vram, bytes{16220430336});
+  EXPECT_EQ(bin.chosen->workers[0].ram, bytes{1067965440});
+  EXPECT_EQ(bin.chosen->offloaded_layers, 33U);
+  EXPECT_EQ(bin.chosen->tensor_split, std::vector<std::uint32_t>{33});
+  ASSERT_EQ(bin.alternatives.size(), 2U);
+  EXPECT_EQ(layout(bin.alternatives[0]), "w/main[0:33]");
+  EXPECT_EQ(layout(bin.alternatives[1]), "w/main[2:33]");
+  expect_llama_bytes_match(bin, llama8b(), rq.llama);
+
+  rq.policy = scoring_policy::spread;
+  const auto spread = plan(c, llama8b(), rq);
+  EXPECT_EQ(layout(*spread.chosen), "w/main[2:33]");  // 47.5 of 48 GiB free
+}
+
+TEST(Planner, LlamaBinpackAndSpreadChooseDifferentWorkersUnderLoad) {
+  cluster c = base();
+  c.workers.push_back(worker("a", 64_GiB, {gpu(0, "RTX 4090", 24_GiB, 6_GiB)}));
+  c.workers.push_back(worker("b", 64_GiB, {gpu(0, "RTX 4090", 24_GiB)}));
+  plan_request rq;
+  EXPECT_EQ(layout(*plan(c, llama8b(), rq).chosen), "a/main[0:33]");
+  rq.policy = scoring_policy::spread;
+  const auto r = plan(c, llama8b(), rq);
+  EXPECT_EQ(layout(*r.chosen), "b/main[0:33]");
+  // The breakdown explains it: spread is the only term that differs.
+  ASSERT_EQ(r.alternatives.size(), 1U);
+  const auto& best = r.chosen->score.parts;
+  const auto& next = r.alternatives[0].score.parts;
+  ASSERT_EQ(best.size(), next.size());
+  for (std::size_t i = 0; i < best.size(); ++i) {
+    if (best[i].name == "spread") {
+      EXPECT_GT(best[i].value, next[i].value);
+    } else {
+      EXPECT_EQ(best[i].value, next[i].value) << best[i].name;
+    }
+  }
+}
+
+TEST(Planner, LlamaSeveralGpusOfOneWorkerGetBalancedLayerCounts) {
+  cluster c = base();
+  c.workers.push_back(worker("box", 256_GiB, gpus(8, "RTX 3090", 24_GiB)));
+  plan_request rq;
+  const auto r = plan(c, llama70b(), rq);
+  ASSERT_EQ(r.status, plan_status::planned);
+  EXPECT_EQ(r.chosen->stage, plan_stage::one_worker);
+  // 80 layers and the output over the fewest GPUs that hold them: six, the output on the last.
+  EXPECT_EQ(layout(*r.chosen), "box/main[0:14,1:14,2:14,3:14,4:14,5:11]");
+  EXPECT_EQ(r.chosen->tensor_split, (std::vector<std::uint32_t>{14, 14, 14, 14, 14, 11}));
+  EXPECT_TRUE(r.chosen->workers[0].gpus.back().output_layer);
+  EXPECT_EQ(r.chosen->workers[0].gpus.back().repeating_layers, 10U);
+  EXPECT_EQ(r.chosen->offloaded_layers, 81U);
+  expect_llama_bytes_match(r, llama70b(), rq.llama);
+  EXPECT_TRUE(find_rejection(r, "worker 'box'", "fit.vram"));
+  EXPECT_EQ(r.alternatives.size(), 0U);  // identical GPUs: one candidate, not C(8,6) of them
+}
+
+TEST(Planner, LlamaMainPlusRpcServersWithPerServerLayerCounts) {
+  cluster c = base();
+  c.workers.push_back(worker("l40s-a", 128_GiB, gpus(2, "L40S", 48_GiB)));
+  c.workers.push_back(worker("l40s-b", 128_GiB, gpus(2, "L40S", 48_GiB)));
+  c.workers.back().gpus[1].vram_used = 30_GiB;
+  c.workers.push_back(worker("l40s-c", 128_GiB, gpus(1, "L40S", 48_GiB)));
+  plan_request rq;
+  const auto r = plan(c, llama70b(), rq);
+  ASSERT_EQ(r.status, plan_status::planned);
+  EXPECT_EQ(r.chosen->stage, plan_stage::multi_worker);
+  EXPECT_EQ(layout(*r.chosen), "l40s-a/main[0:27,1:27] l40s-b/rpc[0:27]");
+  // llama.cpp's device order: the RPC server's GPU first, then the main's.
+  EXPECT_EQ(r.chosen->tensor_split, (std::vector<std::uint32_t>{27, 27, 27}));
+  EXPECT_EQ(r.chosen->workers[1].ram, bytes{});
+  expect_llama_bytes_match(r, llama70b(), rq.llama);
+  ASSERT_EQ(r.alternatives.size(), 2U);
+  EXPECT_EQ(layout(r.alternatives[0]), "l40s-c/main[0:27] l40s-a/rpc[0:27,1:27]");
+  EXPECT_EQ(layout(r.alternatives[1]), "l40s-b/main[0:25,1:6] l40s-a/rpc[0:25,1:25]");
+
+  rq.distributed = false;  // then only partial offload on one worker remains
+  const auto one = plan(c, llama70b(), rq);
+  ASSERT_EQ(one.status, plan_status::planned);
+  EXPECT_EQ(one.chosen->stage, plan_stage::partial_offload);
+}
+
+TEST(Planner, LlamaPartialOffloadKeepsTheFirstLayersInRam) {
+  cluster c = base();
+  c.workers.push_back(worker("w", 256_GiB, gpus(2, "RTX 4090", 24_GiB)));
+  plan_request rq;
+  const auto r = plan(c, llama70b(), rq);
+  ASSERT_EQ(r.status, plan_status::planned);
+  EXPECT_EQ(r.chosen->stage, plan_stage::partial_offload);
+  EXPECT_EQ(layout(*r.chosen), "w/main[0:13,1:13]cpu55");
+  EXPECT_EQ(r.chosen->offloaded_layers, 26U);  // --gpu-layers 26: 25 layers and the output
+  EXPECT_EQ(r.chosen->total_layers, 81U);
+  EXPECT_EQ(r.chosen->workers[0].ram, bytes{97394068480});
+  expect_llama_bytes_match(r, llama70b(), rq.llama);
+  ASSERT_EQ(r.messages.size(), 1U);
+  EXPECT_EQ(r.messages[0], "26 of 81 layers on GPUs; the rest run from RAM, slower");
+
+  rq.cpu_offload = false;
+  EXPECT_EQ(plan(c, llama70b(), rq).status, plan_status::no_fit);
+}
+
+TEST(Planner, LlamaGpuLayersCapsTheOffload) {
+  cluster c = base();
+  c.workers.push_back(worker("a", 64_GiB, gpus(1, "RTX 4090", 24_GiB)));
+  plan_request rq;
+  rq.gpu_layers = 20;
+  const auto r = plan(c, llama8b(), rq);
+  ASSERT_EQ(r.status, plan_status::planned);
+  EXPECT_EQ(r.chosen->stage, plan_stage::partial_offload);
+  EXPECT_EQ(layout(*r.chosen), "a/main[0:20]cpu13");
+  EXPECT_EQ(r.chosen->offloaded_layers, 20U);
+  expect_llama_bytes_match(r, llama8b(), rq.llama);
+  rq.gpu_layers = 0;
+  const auto cpu = plan(c, llama8b(), rq);
+  EXPECT_EQ(cpu.chosen->stage, plan_stage::cpu_only);
+}
+
+TEST(Planner, LlamaCpuOnlyWhenNoWorkerHasAGpu) {
+  cluster c = base();
+  c.workers.push_back(worker("small", 8_GiB));
+  c.workers.push_back(worker("cpu", 64_GiB));
+  const auto r = plan(c, llama8b(), {});
+  ASSERT_EQ(r.status, plan_status::planned);
+  EXPECT_EQ(r.chosen->stage, plan_stage::cpu_only);
+  EXPECT_EQ(layout(*r.chosen), "cpu/main[]cpu32");
+  EXPECT_EQ(r.chosen->offloaded_layers, 0U);
+  EXPECT_EQ(r.chosen->workers[0].ram, bytes{16877353984});
+  const auto* small = find_rejection(r, "worker 'small'", "fit.ram");
+  ASSERT_TRUE(small);
+  EXPECT_EQ(small->reason, "CPU only needs 15.72 GiB of RAM, it has 6.00 GiB free");
+}
+
+TEST(Planner, LlamaManualSelectionUsesExactlyThoseGpusFirstWorkerMain) {
+  cluster c = base();
+  c.workers.push_back(worker("a", 64_GiB, gpus(2, "RTX 4090", 24_GiB)));
+  c.workers.push_back(worker("b", 64_GiB, gpus(2, "RTX 4090", 24_GiB)));
+  plan_request rq;
+  rq.gpus = parse_gpu_list("b:1,a:0");
+  const auto r = plan(c, llama8b(), rq);
+  ASSERT_EQ(r.status, plan_status::planned);
+  EXPECT_EQ(layout(*r.chosen), "b/main[1:16] a/rpc[0:17]");
+  EXPECT_EQ(r.chosen->tensor_split, (std::vector<std::uint32_t>{17, 16}));
+  expect_llama_bytes_match(r, llama8b(), rq.llama);
+
+  rq.gpus = parse_gpu_list("b:7");
+  EXPECT_THROW((void)plan(c, llama8b(), rq), shardfit::error);
+  rq.gpus = parse_gpu_list("nobody:0");
+  EXPECT_THROW((void)plan(c, llama8b(), rq), shardfit::error);
+  rq.gpus = parse_gpu_list("a:0,b:0");
+  rq.distributed = false;
+  const auto refused = plan(c, llama8b(), rq);
+  EXPECT_EQ(refused.status, plan_status::no_fit);
+  EXPECT_TRUE(find_rejection(refused, "--gpus", "manual.distributed"));
+}
+
+TEST(Planner, LlamaNoFitSaysWhatTheModelNeedsAndWhatTheLargestWorkerHas) {
+  cluster c = base();
+  c.workers.push_back(worker("a", 64_GiB, gpus(2, "RTX 4090", 24_GiB)));
+  c.workers.push_back(worker("b", 64_GiB, gpus(2, "RTX 4090", 24_GiB)));
+  plan_request rq;
+  rq.cpu_offload = false;
+  rq.distributed = false;
+  const auto r = plan(c, llama70b(), rq);
+  EXPECT_EQ(r.status, plan_status::no_fit);
+  EXPECT_FALSE(r.chosen);
+  ASSERT_EQ(r.messages.size(), 3U);
+  EXPECT_EQ(r.messages[0],
+            "the model needs 131.34 GiB VRAM and 1.99 GiB RAM; the largest worker provides 47.00 "
+            "GiB VRAM");
+  // Identical workers form one class: one rejection stands for both.
+  const auto* x = find_rejection(r, "worker 'a' (and 1 identical worker)", "fit.vram");
+  ASSERT_TRUE(x);
+  EXPECT_EQ(x->count, 2U);
+}
+
+TEST(Planner, SeedDeepSeekR1Bf16NeverUses24GbCardsThatCannotHoldOneLayer) {
+  cluster c = base();
+  for (int i = 0; i < 3; ++i) {
+    c.workers.push_back(worker("g24-" + std::to_string(i), 512_GiB, gpus(8, "RTX 3090", 24_GB)));
+  }
+  for (int i = 0; i < 2; ++i) {
+    c.workers.push_back(worker("h200-" + std::to_string(i), 2048_GiB, gpus(8, "H200", 141_GB)));
+  }
+  const auto r = plan(c, deepseek_r1_bf16(), {});
+  ASSERT_EQ(r.status, plan_status::planned);
+  EXPECT_EQ(r.chosen->stage, plan_stage::multi_worker);
+  for (const auto& p : std::vector<placement>{*r.chosen}) {
+    for (const auto& w : p.workers) {
+      EXPECT_EQ(w.name.rfind("h200-", 0), 0U) << w.name << " must not be main or RPC";
+      for (const auto& g : w.gpus) EXPECT_GE(g.repeating_layers, 1U);
+    }
+  }
+  EXPECT_EQ(layout(*r.chosen), "h200-0/main[0:6,1:6,2:6,3:6,4:6,5:6,6:6,7:6] h200-1/rpc[0:8,1:6]");
+  const auto* x = find_rejection(r, "worker 'g24-0' (and 2 identical workers)", "layer.min");
+  ASSERT_TRUE(x);
+  EXPECT_EQ(x->count, 3U);
+  EXPECT_EQ(x->reason,
+            "cannot be main or RPC: its largest GPU has 21.81 GiB free; one layer needs 22.14 GiB "
+            "(21.44 GiB of weights and KV cache, 0.33 GiB of compute buffer, 0.38 GiB of "
+            "overhead)");
+}
+
+TEST(Planner, SeedNoFitMessageForDeepSeekR1Bf16) {
+  cluster c;  // nothing reserved: the largest worker offers 8 x 138 GiB
+  c.workers.push_back(worker("big", 2048_GiB, gpus(8, "H200-NVL", 138_GiB)));
+  c.workers.push_back(worker("g24", 512_GiB, gpus(8, "RTX 3090", 24_GB)));
+  plan_request rq;
+  rq.cpu_offload = false;
+  rq.distributed = false;
+  const auto r = plan(c, deepseek_r1_bf16(), rq);
+  EXPECT_EQ(r.status, plan_status::no_fit);
+  ASSERT_FALSE(r.messages.empty());
+  EXPECT_EQ(r.messages[0],
+            "the model needs 1249.13 GiB VRAM and 1.75 GiB RAM; the largest worker provides "
+            "1104.00 GiB VRAM");
+}
+
+TEST(Planner, ClaimsAndReservationsKeepGpusFromBeingOverPromised) {
+  cluster c = base();
+  c.workers.push_back(worker("w", 64_GiB, gpus(2, "RTX 4090", 24_GiB)));
+  c.claims.push_back({"other", "w", 0U, 0_GiB, 20_GiB});
+  const auto r = plan(c, llama8b(), {});
+  EXPECT_EQ(layout(*r.chosen), "w/main[1:33]");
+  c.claims.push_back({"third", "w", 1U, 0_GiB, 20_GiB});
+  const auto none = plan(c, llama8b(), {});
+  ASSERT_EQ(none.status, plan_status::planned);
+  EXPECT_EQ(none.chosen->stage, plan_stage::partial_offload);
+  for (const auto& g : none.chosen->workers[0].gpus) EXPECT_LE(g.vram, g.allocatable);
+}
+
+TEST(Planner, UmaWorkersCountGpuMemoryAgainstTheirRam) {
+  cluster c = base();
+  auto mac = worker("mac", 64_GiB, {gpu(0, "Apple M2 Max", 48_GiB)});
+  mac.uma = true;
+  mac.ram_used = 40_GiB;  // 22 GiB left (2 GiB reserved): the GPU's 48 GiB share that memory
+  c.workers.push_back(mac);
+  plan_request rq;
+  rq.cpu_offload = false;
+  const auto fits = plan(c, llama8b(), rq);
+  ASSERT_EQ(fits.status, plan_status::planned);  // 15.11 GiB on the GPU + 0.99 GiB host <= 22
+  EXPECT_EQ(fits.chosen->workers[0].gpus[0].allocatable, 47_GiB + 512_MiB);
+  c.workers[0].ram_used = 46_GiB;  // 16 GiB left: the GPU part alone fits, not with the host's
+  const auto r = plan(c, llama8b(), rq);
+  EXPECT_EQ(r.status, plan_status::no_fit);
+  EXPECT_TRUE(find_rejection(r, "worker 'mac'", "fit.ram"));
+}
+
+// --- vLLM --------------------------------------------------------------------------------------
+
+plan_request vllm_request(std::uint64_t max_model_len) {
+  plan_request rq;
+  rq.engine = backend::vllm;
+  rq.vllm.max_model_len = max_model_len;
+  return rq;
+}
+
+TEST(Planner, VllmSingleGpu) {
+  cluster c = base();
+  c.workers.push_back(worker("h100", 256_GiB, gpus(1, "H100", 80_GiB)));
+  const auto r = plan(c, llama8b(), vllm_request(8192));
+  ASSERT_EQ(r.status, plan_status::planned);
+  EXPECT_EQ(layout(*r.chosen), "h100/main[0:32]");
+  EXPECT_EQ(r.chosen->tensor_parallel, 1U);
+  EXPECT_DOUBLE_EQ(r.chosen->gpu_memory_utilization, 0.9);
+  EXPECT_EQ(r.chosen->workers[0].gpus[0].vram, bytes{77309411328});  // 0.9 x 80 GiB
+}
+
+TEST(Planner, SeedVllmNeverChoosesThreeGpusForA32HeadModel) {
+  cluster c = base();
+  c.workers.push_back(worker("w3", 128_GiB, gpus(3, "RTX 4080", 16_GiB)));
+  // Needs more than one 16 GB card: tp 2 (3 would break the 32 heads).
+  const auto two = plan(c, llama8b(), vllm_request(8192));
+  ASSERT_EQ(two.status, plan_status::planned);
+  EXPECT_EQ(two.chosen->tensor_parallel, 2U);
+  EXPECT_EQ(layout(*two.chosen), "w3/main[0:32,1:32]");
+  const auto* tp3 = find_rejection(two, "tp 3", "tp.attention_heads");
+  ASSERT_TRUE(tp3);
+  EXPECT_EQ(tp3->reason, "32 attention heads are not divisible by tensor parallel size 3");
+
+  // With the full context it needs more than two: three GPUs are not an answer...
+  const auto none = plan(c, llama8b(), vllm_request(131072));
+  EXPECT_EQ(none.status, plan_status::no_fit);
+  // ...four are.
+  c.workers.push_back(worker("w4", 128_GiB, gpus(4, "RTX 4080", 16_GiB)));
+  const auto four = plan(c, llama8b(), vllm_request(131072));
+  ASSERT_EQ(four.status, plan_status::planned);
+  EXPECT_EQ(four.chosen->tensor_parallel, 4U);
+  EXPECT_EQ(layout(*four.chosen), "w4/main[0:32,1:32,2:32,3:32]");
+}
+
+TEST(Planner, VllmTensorTimesPipelineAcrossWorkers) {
+  cluster c = base();
+  c.workers.push_back(worker("a", 512_GiB, gpus(4, "A100-40GB", 40_GiB)));
+  c.workers.push_back(worker("b", 512_GiB, gpus(4, "A100-40GB", 40_GiB)));
+  const auto r = plan(c, llama70b(), vllm_request(8192));
+  ASSERT_EQ(r.status, plan_status::planned);
+  EXPECT_EQ(r.chosen->stage, plan_stage::multi_worker);
+  EXPECT_EQ(r.chosen->tensor_parallel, 4U);
+  EXPECT_EQ(r.chosen->pipeline_parallel, 2U);
+  EXPECT_EQ(layout(*r.chosen), "a/main[0:40,1:40,2:40,3:40] b/pipeline[0:40,1:40,2:40,3:40]");
+  EXPECT_EQ(r.chosen->workers[1].stage, 1U);
+  // One worker's four GPUs were considered and dropped, with numbers.
+  const auto* x = find_rejection(r, "worker 'a' (and 1 identical worker)", "fit.vram");
+  ASSERT_TRUE(x);
+}
+
+TEST(Planner, VllmInvalidWishedDegreeOffersTheNearestValid) {
+  cluster c = base();
+  c.workers.push_back(worker("a", 512_GiB, gpus(4, "A100-40GB", 40_GiB)));
+  auto rq = vllm_request(8192);
+  rq.tp = 3;
+  const auto r = plan(c, llama8b(), rq);
+  EXPECT_EQ(r.status, plan_status::no_fit);
+  ASSERT_EQ(r.messages.size(), 1U);
+  EXPECT_EQ(r.messages[0],
+            "tp 3 x pp 1 is not valid for this model: 32 attention heads are not divisible by "
+            "tensor parallel size 3; nearest valid: tp 1 x pp 3, tp 2, tp 4");
+  EXPECT_TRUE(find_rejection(r, "tp 3 x pp 1", "tp.kv_heads"));
+  rq.tp = 4;
+  const auto ok = plan(c, llama8b(), rq);
+  ASSERT_EQ(ok.status, plan_status::planned);
+  EXPECT_EQ(ok.chosen->tensor_parallel, 4U);
+}
+
+TEST(Planner, VllmManualSelectionAndLoweredUtilization) {
+  cluster c = base();
+  c.workers.push_back(worker("a", 512_GiB, gpus(4, "A100-40GB", 40_GiB)));
+  c.workers[0].gpus[3].vram_used = 10_GiB;
+  auto rq = vllm_request(8192);
+  rq.gpus = parse_gpu_list("a:2,a:3");
+  const auto r = plan(c, llama8b(), rq);
+  ASSERT_EQ(r.status, plan_status::planned);
+  EXPECT_EQ(layout(*r.chosen), "a/main[2:32,3:32]");
+  // GPU 3 has 29.5 of 40 GiB free: both ranks run at 0.73.
+  EXPECT_DOUBLE_EQ(r.chosen->gpu_memory_utilization, 0.73);
+  for (const auto& g : r.chosen->workers[0].gpus) EXPECT_LE(g.vram, g.allocatable);
+  ASSERT_FALSE(r.messages.empty());
+  EXPECT_EQ(r.messages.back(),
+            "--gpu-memory-utilization lowered from 0.90 to 0.73 to fit the GPUs' free memory");
+  rq.gpus = parse_gpu_list("a:0,a:1,a:2");
+  const auto three = plan(c, llama8b(), rq);
+  EXPECT_EQ(three.status, plan_status::no_fit);
+  EXPECT_TRUE(find_rejection(three, "tp 3 x pp 1", "tp.attention_heads"));
+}
+
+// --- both ---------------------------------------------------------------------------------------
+
+TEST(Planner, SameInputSamePlanByteForByte) {
+  const cluster c = parse_cluster(
+      R"({"reserved": {"vram": "1GiB"}, "workers": [
+        {"name": "a", "ram": "128GiB", "gpus": [{"vram": "24GiB"}, {"vram": "24GiB"}]},
+        {"name": "b", "ram": "128GiB", "gpus": [{"vram": "24GiB"}, {"vram": "24GiB"}]}]})",
+      "c.json");
+  for (const auto engine : {backend::llama_cpp, backend::vllm}) {
+    plan_request rq;
+    rq.engine = engine;
+    rq.vllm.max_model_len = 8192;
+    const nlohmann::ordered_json first = plan(c, llama70b(), rq);
+    for (int i = 0; i < 3; ++i) {
+      const nlohmann::ordered_json again = plan(c, llama70b(), rq);
+      EXPECT_EQ(first.dump(), again.dump());
+    }
+  }
+}
+
+TEST(Planner, AllStagesKeepsTheFirstStagesPlanFirst) {
+  cluster c = base();
+  c.workers.push_back(worker("w", 64_GiB, gpus(2, "RTX 4090", 24_GiB)));
+  plan_request rq;
+  rq.all_stages = true;
+  rq.max_alternatives = 10;
+  const auto r = plan(c, llama8b(), rq);
+  EXPECT_EQ(r.chosen->stage, plan_stage::single_gpu);
+  EXPECT_EQ(r.stages.size(), 5U);
+  bool cpu = false;
+  for (const auto& a : r.alternatives) cpu = cpu || a.stage == plan_stage::cpu_only;
+  EXPECT_TRUE(cpu);
+}
+
+TEST(Planner, CustomScorerAndEstimatorPlugIn) {
+  // A scorer that wants the GPU with the highest index; an estimator that calibrates overhead.
+  struct last_gpu_scorer {
+    [[nodiscard]] score_card score(const placement& p, const plan_context&) const {
+      score_card s;
+      s.total = p.workers.empty() || p.workers[0].gpus.empty() ? 0 : p.workers[0].gpus[0].index;
+      return s;
+    }
+  };
+  struct calibrated {
+    [[nodiscard]] llama_estimator llama(const model_profile& m, llama_settings s) const {
+      s.gpu_overhead = 1_GiB;
+      return {m, s};
+    }
+    [[nodiscard]] vllm_estimate vllm(const model_profile& m, const vllm_settings& s) const {
+      return estimate_vllm(m, s);
+    }
+  };
+  static_assert(candidate_scorer<last_gpu_scorer>);
+  static_assert(memory_estimator<calibrated>);
+  cluster c = base();
+  // Three GPUs with different loads (identical ones would be one class, one candidate).
+  c.workers.push_back(worker("w", 64_GiB,
+                             {gpu(0, "RTX 4090", 24_GiB), gpu(1, "RTX 4090", 24_GiB, 1_GiB),
+                              gpu(2, "RTX 4090", 24_GiB, 2_GiB)}));
+  const basic_planner<static_inventory, calibrated, last_gpu_scorer> p(static_inventory{c});
+  const auto r = p.plan(llama8b(), {});
+  EXPECT_EQ(layout(*r.chosen), "w/main[2:33]");
+  EXPECT_EQ(r.chosen->workers[0].gpus[0].vram, bytes{16220430336} - 384_MiB + 1_GiB);
+}
+
+TEST(Planner, PlannerReadsTheClusterFileThroughItsInventory) {
+  const planner p{
+      cluster_json_inventory(std::string(SHARDFIT_EXAMPLES_DATA) + "/clusters/box-8x24.json")};
+  const auto r = p.plan(llama8b(), {});
+  ASSERT_EQ(r.status, plan_status::planned);
+  EXPECT_EQ(r.chosen->workers[0].name, "box8");
+}
+
+TEST(Planner, RejectsAModelWithoutLayers) {
+  model_profile m;
+  m.name = "empty";
+  EXPECT_THROW((void)plan(cluster{}, m, {}), shardfit::error);
+}
+
+}  // namespace
