@@ -5,6 +5,7 @@
 // - Llama-3.1-70B (BF16, 80 layers) on 100, 1,000 and 10,000 workers of 8 GPUs; target
 //   time(10,000) / time(1,000) <= 12.
 // Clusters are random but seeded, with realistic load: most nodes idle, some with claims.
+#include <shardfit/model/load.hpp>
 #include <shardfit/plan/planner.hpp>
 
 #include <benchmark/benchmark.h>

@@ -1,5 +1,6 @@
 // Cluster JSON on arbitrary text, then a plan of a small model on whatever it describes: the
 // planner must never crash, loop or overcommit on a well-formed cluster.
+#include <shardfit/model/load.hpp>
 #include <shardfit/plan/planner.hpp>
 
 #include <cstddef>
