@@ -21,6 +21,7 @@
 ///   auto done = shardfit::write_reshard(plan, o);                        // written and verified
 /// @endcode
 
+#include <shardfit/core/concepts.hpp>
 #include <shardfit/core/error.hpp>
 #include <shardfit/core/units.hpp>
 #include <shardfit/files/discover.hpp>
@@ -436,13 +437,14 @@ std::uint64_t for_each_chunk(const byte_source& src, std::uint64_t at, std::uint
 /// set, or a directory holding one set) into `out_dir`. Reads headers only.
 /// @throws shardfit::error for an unreadable or incomplete source, a zero limit, or a limit
 /// too small to hold even a header.
-[[nodiscard]] inline reshard_plan plan_reshard(const std::string& source,
-                                               const std::string& out_dir,
-                                               const reshard_options& options) {
+/// @tparam Fs a `byte_readable_filesystem` the source is read through (default: POSIX).
+template <byte_readable_filesystem Fs = posix_filesystem>
+[[nodiscard]] reshard_plan plan_reshard(const std::string& source, const std::string& out_dir,
+                                        const reshard_options& options, const Fs& fs = Fs{}) {
   if (options.max_shard_size == bytes{}) {
     throw error::invalid_argument("the maximum shard size must be more than 0 bytes");
   }
-  const discovery_result found = discover(source, {});
+  const discovery_result found = discover(source, {}, fs);
   const shard_set* set = nullptr;
   for (const auto& s : found.sets) {
     if (s.format != model_format::safetensors && s.format != model_format::gguf) continue;
@@ -469,7 +471,7 @@ std::uint64_t for_each_chunk(const byte_source& src, std::uint64_t at, std::uint
   if (set->format == model_format::safetensors) {
     plan.format = reshard_format::safetensors;
     std::vector<safetensors_header> headers;
-    for (const auto& f : set->files) headers.push_back(safetensors_header::open(f.path));
+    for (const auto& f : set->files) headers.push_back(safetensors_header::read(fs.open(f.path)));
     std::uint32_t n_layer = 0;  // for layer numbers: any "layers.N." counts
     for (const auto& h : headers) {
       for (const auto& t : h.tensors()) {
@@ -523,7 +525,7 @@ std::uint64_t for_each_chunk(const byte_source& src, std::uint64_t at, std::uint
     detail::finish_plan(plan, nullptr);
   } else {
     plan.format = reshard_format::gguf;
-    const gguf_set g = gguf_set::from_set(*set);
+    const gguf_set g = gguf_set::from_set(*set, fs);
     const gguf_file& meta = g.metadata();
     plan.alignment = static_cast<std::uint32_t>(meta.alignment());
     for (const auto& st : g.tensors()) {
@@ -567,7 +569,11 @@ std::uint64_t for_each_chunk(const byte_source& src, std::uint64_t at, std::uint
 /// @brief Writes the planned shards (and index), verifies them, then renames them into place.
 /// @throws shardfit::error when an output file exists (without `force`), would replace a source
 /// file, or any read, write or verification fails; nothing is left behind then.
-inline reshard_result write_reshard(const reshard_plan& plan, const reshard_options& options) {
+/// @tparam Fs a `byte_readable_filesystem` the source is read through (default: POSIX); the
+/// shards are written to the local filesystem.
+template <byte_readable_filesystem Fs = posix_filesystem>
+reshard_result write_reshard(const reshard_plan& plan, const reshard_options& options,
+                             const Fs& fs = Fs{}) {
   const std::size_t buffer_size =
       std::clamp<std::size_t>(options.buffer_size, std::size_t{64} << 10U, std::size_t{64} << 20U);
   detail::make_dirs(plan.out_dir);
@@ -586,9 +592,10 @@ inline reshard_result write_reshard(const reshard_plan& plan, const reshard_opti
   }
 
   std::vector<byte_source> sources;
-  for (const auto& p : plan.source_files) sources.push_back(byte_source::from_file(p));
+  for (const auto& p : plan.source_files) sources.push_back(fs.open(p));
   std::optional<gguf_set> gsrc;
-  if (plan.format == reshard_format::gguf) gsrc.emplace(gguf_set::open(plan.source_files.front()));
+  if (plan.format == reshard_format::gguf)
+    gsrc.emplace(gguf_set::open(plan.source_files.front(), fs));
 
   detail::work_dir work(plan.out_dir);
   std::vector<std::byte> buffer(buffer_size);
