@@ -177,6 +177,49 @@ TEST(Planner, LlamaPartialOffloadKeepsTheFirstLayersInRam) {
   EXPECT_EQ(plan(c, llama70b(), rq).status, plan_status::no_fit);
 }
 
+// Issue 16: among partial-offload placements the most offloaded layers win; the score only
+// breaks ties between equal counts (one 24 GiB card alone must not beat 24 + 16 GiB together).
+TEST(Planner, LlamaPartialOffloadPrefersTheMostLayers) {
+  cluster c = base();
+  c.workers.push_back(worker("w", 256_GiB, gpus(1, "RTX 4090", 24_GiB)));
+  c.workers.back().gpus.push_back(gpus(1, "RTX 4080", 16_GiB).front());
+  c.workers.back().gpus.back().index = 1;
+  c.workers.back().gpus.push_back(gpus(1, "RTX 4080", 16_GiB).front());
+  c.workers.back().gpus.back().index = 2;
+  plan_request rq;
+  rq.all_stages = true;
+  const auto r = plan(c, llama70b(), rq);
+  ASSERT_EQ(r.status, plan_status::planned);
+  ASSERT_EQ(r.chosen->stage, plan_stage::partial_offload);
+  for (const auto& a : r.alternatives) {
+    if (a.stage == plan_stage::partial_offload) {
+      EXPECT_GE(r.chosen->offloaded_layers, a.offloaded_layers) << layout(a);
+    }
+  }
+  EXPECT_EQ(layout(*r.chosen), "w/main[0:13,1:9,2:9]cpu50");
+  EXPECT_EQ(r.chosen->offloaded_layers, 31U);  // 30 layers and the output on three GPUs
+}
+
+// The ranking itself: a partial offload with more layers on GPUs ranks first even when its
+// score is lower (issue 16: 62/81 layers on two GPUs, not 48/81 on one).
+TEST(Planner, PartialOffloadRanksByOffloadedLayersBeforeScore) {
+  shardfit::placement one_gpu;
+  one_gpu.stage = plan_stage::partial_offload;
+  one_gpu.offloaded_layers = 48;
+  one_gpu.score.total = 90;
+  shardfit::placement two_gpus = one_gpu;
+  two_gpus.offloaded_layers = 62;
+  two_gpus.score.total = 80;
+  EXPECT_TRUE(shardfit::detail::ranks_before(two_gpus, one_gpu));
+  EXPECT_FALSE(shardfit::detail::ranks_before(one_gpu, two_gpus));
+  // Equal counts: the score decides; other stages: the score decides.
+  two_gpus.offloaded_layers = 48;
+  EXPECT_TRUE(shardfit::detail::ranks_before(one_gpu, two_gpus));
+  one_gpu.stage = two_gpus.stage = plan_stage::one_worker;
+  two_gpus.offloaded_layers = 62;
+  EXPECT_TRUE(shardfit::detail::ranks_before(one_gpu, two_gpus));
+}
+
 TEST(Planner, LlamaGpuLayersCapsTheOffload) {
   cluster c = base();
   c.workers.push_back(worker("a", 64_GiB, gpus(1, "RTX 4090", 24_GiB)));

@@ -51,9 +51,12 @@ inline std::vector<std::pair<std::uint32_t, std::uint32_t>> inventory_key(const 
   return k;
 }
 
-// Ranking: earlier stage, higher score, fewer workers, fewer GPUs, then inventory order.
+// Ranking: earlier stage; within partial offload, more offloaded layers (the README's promise:
+// the most layers the GPUs hold; the score only decides between equal counts); then higher
+// score, fewer workers, fewer GPUs, then inventory order.
 struct rank_key {
   plan_stage stage;
+  std::uint32_t offloaded;
   double score;
   std::size_t workers;
   std::size_t gpus;
@@ -61,6 +64,7 @@ struct rank_key {
 
   explicit rank_key(const placement& p)
       : stage(p.stage),
+        offloaded(p.stage == plan_stage::partial_offload ? p.offloaded_layers : 0),
         score(p.score.total),
         workers(p.workers.size()),
         gpus(p.gpu_count()),
@@ -68,6 +72,7 @@ struct rank_key {
 
   friend bool operator<(const rank_key& a, const rank_key& b) {
     if (a.stage != b.stage) return a.stage < b.stage;
+    if (a.offloaded != b.offloaded) return a.offloaded > b.offloaded;
     if (a.score != b.score) return a.score > b.score;
     if (a.workers != b.workers) return a.workers < b.workers;
     if (a.gpus != b.gpus) return a.gpus < b.gpus;
