@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 namespace {
 
 using shardfit::byte_source;
@@ -419,6 +421,32 @@ TEST(Gguf, HostileHeadersAreRefusedWithoutLargeAllocations) {
   }
   std::vector<std::byte> not_gguf(64, std::byte{0});
   expect_refused(not_gguf, errc::invalid_format, "not a GGUF file (bad magic)");
+}
+
+// Issue 18: a shard that claims 2^63 tensors (or 2^63 metadata keys) in a large sparse file
+// (64 GiB of zeros after the header) is refused at the first entry, naming the file and the
+// offset: no allocation proportional to the count, no read of billions of zero entries.
+TEST(Gguf, HugeCountsInALargeSparseFileAreRefusedAtTheFirstEntry) {
+  const temp_dir d;
+  for (const bool tensors : {true, false}) {
+    raw_gguf g(3, false);
+    g.u64(tensors ? 1ULL << 63U : 0);
+    g.u64(tensors ? 0 : 1ULL << 63U);
+    const auto& b = g.bytes();
+    const std::string path =
+        d.write(tensors ? "t.gguf" : "k.gguf",
+                std::string(reinterpret_cast<const char*>(b.data()), b.size()));
+    ASSERT_EQ(::truncate(path.c_str(), static_cast<off_t>(64ULL << 30U)), 0);
+    try {
+      (void)gguf_file::open(path);
+      ADD_FAILURE() << "no error";
+    } catch (const shardfit::error& e) {
+      EXPECT_EQ(e.code(), errc::invalid_format);
+      EXPECT_EQ(std::string(e.what()),
+                path + (tensors ? ": at offset 24: tensor info 0 has an empty name"
+                                : ": at offset 24: metadata key 0 is empty"));
+    }
+  }
 }
 
 TEST(Gguf, NestedArraysAreBounded) {

@@ -195,7 +195,7 @@ class gguf_value {
   [[nodiscard]] std::optional<std::vector<std::uint64_t>> to_u64_array() const {
     if (type_ != gguf_type::array || detail::gguf_scalar_size(element_) == 0) return std::nullopt;
     std::vector<std::uint64_t> out;
-    out.reserve(static_cast<std::size_t>(count_));
+    out.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(count_, 1U << 16U)));
     bool ok = true;
     for_each([&](const gguf_value& e) {
       const auto v = e.to_u64();
@@ -420,7 +420,10 @@ class gguf_parser {
       value_extent ext;
     };
     std::vector<raw_kv> raw_kvs;
-    raw_kvs.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(n_kv, remaining() / 13)));
+    // Counts come from the file: reserve only what a small header holds, and let a real one
+    // grow (a sparse file makes `remaining()` large without its bytes being real).
+    constexpr std::uint64_t reserve_cap = 4096;
+    raw_kvs.reserve(static_cast<std::size_t>(std::min({n_kv, remaining() / 13, reserve_cap})));
     for (std::uint64_t i = 0; i < n_kv; ++i) {
       const std::uint64_t at = pos_;
       context_ = "metadata key " + std::to_string(i);
@@ -440,13 +443,18 @@ class gguf_parser {
     };
     std::vector<raw_tensor> raw_tensors;
     raw_tensors.reserve(
-        static_cast<std::size_t>(std::min<std::uint64_t>(n_tensors, remaining() / 24)));
+        static_cast<std::size_t>(std::min({n_tensors, remaining() / 24, reserve_cap})));
+    // Names are checked as they are read, so zeros (a sparse or wiped file) stop at the first
+    // entry instead of being read billions of times.
+    std::unordered_set<std::string> seen;
     for (std::uint64_t i = 0; i < n_tensors; ++i) {
       raw_tensor r{};
       r.at = pos_;
       context_ = "tensor info " + std::to_string(i);
       std::tie(r.name_off, r.name_len) = read_string("the name");
+      if (r.name_len == 0) fail(r.at, "tensor info " + std::to_string(i) + " has an empty name");
       const std::string name = str(r.name_off, r.name_len);
+      if (!seen.insert(name).second) fail(r.at, "duplicate tensor name '" + name + "'");
       context_ = "tensor '" + name + "'";
       const std::uint64_t dims_at = pos_;
       r.t.n_dims = read<std::uint32_t>("the dimension count");
