@@ -6,7 +6,7 @@
 
 #include <shardfit/files/discover.hpp>
 #include <shardfit/format.hpp>
-#include <shardfit/formats/gguf_set.hpp>
+#include <shardfit/formats/verify.hpp>
 #include <shardfit/json.hpp>
 #include <shardfit/model/load.hpp>
 
@@ -39,6 +39,11 @@ std::vector<set_model> read_models(const discovery_result& found) {
   std::vector<set_model> out;
   for (const auto& s : found.sets) {
     set_model m;
+    if (s.status() == set_status::truncated || s.status() == set_status::corrupt) {
+      m.error = "not read: " + status_message(s);
+      out.push_back(std::move(m));
+      continue;
+    }
     try {
       m.profile = profile_from_set(s);
     } catch (const shardfit::error& e) {
@@ -101,19 +106,16 @@ void print_model(const set_model& m, std::ostream& out) {
 }
 
 std::string status_of(const shard_set& s) {
-  if (s.complete()) return "complete";
-  if (!s.missing.empty()) {
-    std::string out = "missing ";
-    for (std::size_t i = 0; i < s.missing.size(); ++i) {
-      if (i == 8) {
-        out += fmt::format(", ... ({} in all)", s.missing.size());
-        break;
-      }
-      out += (i == 0 ? "" : ", ") + std::to_string(s.missing[i]);
+  if (s.status() != set_status::incomplete) return std::string(to_string(s.status()));
+  std::string out = "missing ";
+  for (std::size_t i = 0; i < s.missing.size(); ++i) {
+    if (i == 8) {
+      out += fmt::format(", ... ({} in all)", s.missing.size());
+      break;
     }
-    return out;
+    out += (i == 0 ? "" : ", ") + std::to_string(s.missing[i]);
   }
-  return "inconsistent";
+  return out;
 }
 
 void print_text(const discovery_result& found, const std::vector<set_model>& models,
@@ -167,7 +169,7 @@ command add_inspect(CLI::App& app, streams& io) {
             discovery_options options;
             options.recursive = opts->recursive;
             discovery_result found = discover(opts->path, options);
-            if (!opts->no_metadata) check_gguf_headers(found);
+            if (!opts->no_metadata) verify_sets(found);
             std::vector<set_model> models;
             if (!opts->no_metadata) models = read_models(found);
             if (opts->json) {

@@ -52,6 +52,7 @@ TEST(Error, CodesHaveStableNames) {
   EXPECT_EQ(shardfit::to_string(errc::limit_exceeded), "limit_exceeded");
   EXPECT_EQ(shardfit::to_string(errc::contract_violation), "contract_violation");
   EXPECT_EQ(shardfit::to_string(errc::already_exists), "already_exists");
+  EXPECT_EQ(shardfit::to_string(errc::truncated), "truncated");
   EXPECT_EQ(shardfit::to_string(static_cast<errc>(999)), "unknown");
 }
 

@@ -1,4 +1,5 @@
 #include <shardfit/formats/gguf_set.hpp>
+#include <shardfit/formats/verify.hpp>
 
 #include <gtest/gtest.h>
 
@@ -92,34 +93,62 @@ TEST(GgufSet, SplitMetadataMustAgreeWithNamesAndEachOther) {
   write_pair(d, 0, 2, 2);
   auto r = discover(d.path());
   EXPECT_TRUE(r.sets[0].complete());  // discovery names and sizes; headers are checked apart
-  shardfit::check_gguf_headers(r);
+  shardfit::verify_sets(r);
   ASSERT_EQ(r.sets.size(), 1U);
   EXPECT_FALSE(r.sets[0].complete());
-  EXPECT_EQ(r.sets[0].problems,
-            (std::vector<std::string>{"p-00002-of-00002.gguf: split.no is 0, its name says 1"}));
+  EXPECT_EQ(r.sets[0].problems, (std::vector<std::string>{d / "p-00002-of-00002.gguf" +
+                                                          ": split.no is 0, its name says 1"}));
+  EXPECT_EQ(r.sets[0].status(), shardfit::set_status::corrupt);
   write_pair(d, 1, 2, 3);
   r = discover(d.path());
-  shardfit::check_gguf_headers(r);
-  EXPECT_EQ(r.sets[0].problems,
-            (std::vector<std::string>{
-                "p-00002-of-00002.gguf: split.tensors.count 3 disagrees with the other shards' 2",
-                "split.tensors.count is 3 but the 2 shards hold 2 tensors"}));
+  shardfit::verify_sets(r);
+  EXPECT_EQ(
+      r.sets[0].problems,
+      (std::vector<std::string>{d / "p-00002-of-00002.gguf" +
+                                    ": split.tensors.count 3 disagrees with the other shards' 2",
+                                "split.tensors.count is 3 but the 2 shards hold 2 tensors"}));
   write_pair(d, 1, 2, 2);
   r = discover(d.path());
-  shardfit::check_gguf_headers(r);
+  shardfit::verify_sets(r);
   EXPECT_TRUE(r.sets[0].complete());
 }
 
-TEST(GgufSet, UnreadableHeadersAreReportedNotCountedAgainstTheSet) {
+// Issue 18: a shard whose header does not parse makes its set corrupt (it used to be reported
+// beside a set still called complete); one cut short makes it truncated.
+TEST(GgufSet, UnreadableHeadersMakeTheSetCorruptAndShortFilesTruncated) {
   temp_dir d;
   d.sparse("z-00001-of-00002.gguf", 4096);  // zeros: no GGUF magic
   d.sparse("z-00002-of-00002.gguf", 4096);
   auto r = discover(d.path());
-  shardfit::check_gguf_headers(r);
+  EXPECT_TRUE(r.sets[0].complete());  // names and sizes only
+  shardfit::verify_sets(r);
   ASSERT_EQ(r.sets.size(), 1U);
-  EXPECT_TRUE(r.sets[0].complete());
-  ASSERT_EQ(r.problems.size(), 2U);
-  EXPECT_EQ(r.problems[0].message, "header not checked: at offset 0: not a GGUF file (bad magic)");
+  EXPECT_EQ(r.sets[0].status(), shardfit::set_status::corrupt);
+  ASSERT_EQ(r.sets[0].problems.size(), 2U);
+  EXPECT_EQ(r.sets[0].problems[0],
+            d / "z-00001-of-00002.gguf" + ": at offset 0: not a GGUF file (bad magic)");
+  EXPECT_EQ(shardfit::status_message(r.sets[0]),
+            "shard set 'z' is corrupt: " + d / "z-00001-of-00002.gguf" +
+                ": at offset 0: not a GGUF file (bad magic) (and 1 more)");
+
+  // A valid single file cut inside its tensor data.
+  temp_dir t;
+  gguf_builder b;
+  b.add_string("general.architecture", "llama");
+  b.add_tensor("w", {1024}, 0);
+  const std::string path = t / "cut.gguf";
+  shardfit::test::write_gguf_file(path, b);
+  const auto full = std::filesystem::file_size(path);
+  std::filesystem::resize_file(path, full - 100);
+  auto cut = discover(path);
+  shardfit::verify_sets(cut);
+  EXPECT_EQ(cut.sets[0].status(), shardfit::set_status::truncated);
+  ASSERT_EQ(cut.sets[0].problems.size(), 1U);
+  EXPECT_NE(cut.sets[0].problems[0].find(path + ": at offset "), std::string::npos)
+      << cut.sets[0].problems[0];
+  EXPECT_NE(cut.sets[0].problems[0].find("ends beyond the file's " + std::to_string(full - 100)),
+            std::string::npos)
+      << cut.sets[0].problems[0];
 }
 
 }  // namespace

@@ -99,21 +99,41 @@ TEST(Cli, InspectSumsEveryShardOfASplitModel) {
   EXPECT_NE(r.out.find("missing 2"), std::string::npos) << r.out;
 }
 
+// Issue 18: a set whose headers do not parse is corrupt, not complete: inspect says so in the
+// status, names the file and the offset, and exits 1; estimate and plan refuse the same set
+// (exit 2) with the same words. --no-metadata reads no header and reports names and sizes.
 TEST(Cli, InspectReportsUnreadableHeadersAndCanSkipThem) {
   temp_dir d;
   d.sparse("zeros-00001-of-00002.gguf", 1000);
   d.sparse("zeros-00002-of-00002.gguf", 1000);
   auto r = run_cli({"inspect", d.path(), "--json"});
-  EXPECT_EQ(r.code, 0);  // complete: headers only add problems
+  EXPECT_EQ(r.code, 1);
   auto j = nlohmann::json::parse(r.out);
-  ASSERT_EQ(j["problems"].size(), 2U);
-  EXPECT_EQ(j["problems"][0]["message"],
-            "header not checked: at offset 0: not a GGUF file (bad magic)");
-  EXPECT_EQ(j["sets"][0]["model"]["error"],
+  EXPECT_EQ(j["sets"][0]["status"], "corrupt");
+  EXPECT_EQ(j["sets"][0]["complete"], false);
+  const std::string message = "shard set 'zeros' is corrupt: " + d / "zeros-00001-of-00002.gguf" +
+                              ": at offset 0: not a GGUF file (bad magic) (and 1 more)";
+  EXPECT_EQ(j["sets"][0]["problems"][0],
             d / "zeros-00001-of-00002.gguf" + ": at offset 0: not a GGUF file (bad magic)");
+  EXPECT_EQ(j["sets"][0]["model"]["error"], "not read: " + message);
+  r = run_cli({"inspect", d.path()});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.out.find("corrupt"), std::string::npos) << r.out;
+  for (const char* cmd : {"estimate", "plan"}) {
+    std::vector<std::string> args{cmd, d.path()};
+    if (std::string(cmd) == "plan") {
+      args.insert(args.end(),
+                  {"--cluster", std::string(SHARDFIT_EXAMPLES_DATA) + "/clusters/lab.json"});
+    }
+    const auto refused = run_cli(args);
+    EXPECT_EQ(refused.code, 2) << cmd;
+    EXPECT_NE(refused.err.find(message), std::string::npos) << cmd << ": " << refused.err;
+  }
   r = run_cli({"inspect", d.path(), "--json", "--no-metadata"});
+  EXPECT_EQ(r.code, 0);
   j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["problems"], nlohmann::json::array());
+  EXPECT_EQ(j["sets"][0]["status"], "complete");
   EXPECT_FALSE(j["sets"][0].contains("model"));
 }
 

@@ -6,10 +6,11 @@
 /// leave. `inventory.hpp` reads it from JSON; the inventory sources read nvidia-smi, rocm-smi
 /// and Kubernetes output.
 
-#include <cstdint>
-#include <optional>
 #include <shardfit/core/path.hpp>
 #include <shardfit/core/units.hpp>
+
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>

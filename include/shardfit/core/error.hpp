@@ -29,6 +29,7 @@ enum class errc : int {
   limit_exceeded,        ///< a size, count or nesting depth beyond a documented bound
   contract_violation,    ///< a policy broke its documented contract (a score outside [0, 100])
   already_exists,        ///< an output exists and overwriting it was not asked for
+  truncated,             ///< a file ends before the header or data its own header declares
 };
 
 /// @brief A stable lowercase name for an error code ("invalid_format").
@@ -56,6 +57,8 @@ enum class errc : int {
       return "contract_violation";
     case errc::already_exists:
       return "already_exists";
+    case errc::truncated:
+      return "truncated";
   }
   return "unknown";
 }
@@ -105,6 +108,13 @@ class error : public std::runtime_error {
   /// @brief A format violation in `path` at byte `offset`.
   [[nodiscard]] static error format(std::string path, std::uint64_t offset, std::string message) {
     return {errc::invalid_format, std::move(path),
+            "at offset " + std::to_string(offset) + ": " + std::move(message)};
+  }
+  /// @brief `path` ends before what its header declares (a header field, a tensor's data), at
+  /// byte `offset` of the header: a cut download, as opposed to a corrupt one.
+  [[nodiscard]] static error truncated(std::string path, std::uint64_t offset,
+                                       std::string message) {
+    return {errc::truncated, std::move(path),
             "at offset " + std::to_string(offset) + ": " + std::move(message)};
   }
   /// @brief A format violation in `path` that has no single byte offset (a JSON key, say).

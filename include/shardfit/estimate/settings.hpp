@@ -6,11 +6,12 @@
 /// estimates; a parallel layout and its verdict. The estimators (`llama.hpp`, `vllm.hpp`,
 /// `parallelism.hpp`) fill them.
 
+#include <shardfit/core/error.hpp>
+#include <shardfit/core/units.hpp>
+
 #include <algorithm>
 #include <cstdint>
 #include <optional>
-#include <shardfit/core/error.hpp>
-#include <shardfit/core/units.hpp>
 #include <string>
 #include <string_view>
 #include <vector>

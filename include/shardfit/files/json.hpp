@@ -29,8 +29,9 @@ void to_json(BasicJsonType& j, const shard_file& f) {
 }
 
 /// @brief Writes a set with stable keys: name, format, directory, shards (present),
-/// expected_shards, complete, missing, total_bytes, allocated_bytes, files, companions,
-/// duplicates, foreign, index (`{"path", "total_size"}` or null) and problems.
+/// expected_shards, complete, status (complete, incomplete, truncated, corrupt), missing,
+/// total_bytes, allocated_bytes, files, companions, duplicates, foreign, index (`{"path",
+/// "total_size"}` or null) and problems.
 template <class BasicJsonType>
 void to_json(BasicJsonType& j, const shard_set& s) {
   j = BasicJsonType::object();
@@ -40,6 +41,7 @@ void to_json(BasicJsonType& j, const shard_set& s) {
   j["shards"] = s.present_shards();
   j["expected_shards"] = s.expected_shards;
   j["complete"] = s.complete();
+  j["status"] = std::string(to_string(s.status()));
   j["missing"] = s.missing;
   j["total_bytes"] = s.total_bytes;
   j["allocated_bytes"] = s.allocated_bytes;

@@ -4,11 +4,14 @@
 /// @brief A shard set as plain data: its files, what is missing, duplicated or foreign, its size;
 /// the result and options of discovery (`discover.hpp` finds the sets).
 
-#include <algorithm>
-#include <cstdint>
 #include <shardfit/core/units.hpp>
 #include <shardfit/files/model_format.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace shardfit {
@@ -33,6 +36,26 @@ struct foreign_file {
   std::string why;  ///< "index 4 past the set's 3 shards", "-of-00004 disagrees with 3 shards"
 };
 
+/// @brief What a set is fit for: `complete` (every shard present, every record agrees),
+/// `incomplete` (shards missing), `truncated` (a file ends before the data its header
+/// declares), `corrupt` (a header that does not parse, records that disagree).
+enum class set_status : std::uint8_t { complete, incomplete, truncated, corrupt };
+
+/// @brief "complete", "incomplete", "truncated" or "corrupt".
+[[nodiscard]] constexpr std::string_view to_string(set_status s) noexcept {
+  switch (s) {
+    case set_status::complete:
+      return "complete";
+    case set_status::incomplete:
+      return "incomplete";
+    case set_status::truncated:
+      return "truncated";
+    case set_status::corrupt:
+      return "corrupt";
+  }
+  return "corrupt";
+}
+
 /// @brief A model file set: every shard of one model in one format, or a single file.
 struct shard_set {
   std::string name;       ///< the stem, relative to the discovered root ("Q4_K_M/model")
@@ -47,11 +70,18 @@ struct shard_set {
   std::string index_path;                 ///< the weight index file, when the set has one
   std::optional<bytes> index_total_size;  ///< the index's `metadata.total_size` (tensor bytes)
   std::vector<std::string> problems;      ///< what makes the set inconsistent, in words
+  bool truncated = false;                 ///< a file ends before its declared data (verified)
   bytes total_bytes;                      ///< sum of the apparent sizes of `files`
   bytes allocated_bytes;                  ///< sum of the allocated sizes of `files`
 
   /// @brief Every shard is present and the set's own records agree (index, split metadata).
   [[nodiscard]] bool complete() const noexcept { return missing.empty() && problems.empty(); }
+  /// @brief `complete`, `incomplete`, `truncated` or `corrupt` (missing shards first).
+  [[nodiscard]] set_status status() const noexcept {
+    if (!missing.empty()) return set_status::incomplete;
+    if (truncated) return set_status::truncated;
+    return problems.empty() ? set_status::complete : set_status::corrupt;
+  }
   /// @brief Number of shards present.
   [[nodiscard]] std::uint32_t present_shards() const noexcept {
     return static_cast<std::uint32_t>(files.size());
@@ -99,5 +129,21 @@ struct discovery_options {
   /// in place, which leaves the directory's mtime alone), still skipping index reads.
   bool revalidate_files = false;
 };
+
+/// @brief Why a set cannot be used, in the words `inspect`, `estimate` and `plan` all print:
+/// "shard set 'x' is truncated: <the first problem>" (empty when it is complete).
+[[nodiscard]] inline std::string status_message(const shard_set& s) {
+  const set_status st = s.status();
+  if (st == set_status::complete) return {};
+  std::string out = "shard set '" + s.name + "' is " + std::string(to_string(st)) + ": ";
+  if (st == set_status::incomplete) {
+    return out + "missing " + std::to_string(s.missing.size()) + " of " +
+           std::to_string(s.expected_shards) +
+           " shards (first missing: " + std::to_string(s.missing.front()) + ")";
+  }
+  out += s.problems.front();
+  if (s.problems.size() > 1) out += " (and " + std::to_string(s.problems.size() - 1) + " more)";
+  return out;
+}
 
 }  // namespace shardfit

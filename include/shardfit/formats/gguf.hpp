@@ -554,10 +554,12 @@ class gguf_parser {
       std::uint64_t abs_end = 0;
       if (add_overflows(r.t.offset, r.t.size.count(), end) ||
           add_overflows(f.data_offset_, end, abs_end) || abs_end > f.file_size_) {
-        fail(r.at, "tensor '" + name + "' data [" + std::to_string(r.t.offset) + ", +" +
-                       std::to_string(r.t.size.count()) + ") past the data section at " +
-                       std::to_string(f.data_offset_) + " ends beyond the file's " +
-                       std::to_string(f.file_size_) + " bytes");
+        throw error::truncated(src_.name(), r.at,
+                               "tensor '" + name + "' data [" + std::to_string(r.t.offset) + ", +" +
+                                   std::to_string(r.t.size.count()) +
+                                   ") past the data section at " + std::to_string(f.data_offset_) +
+                                   " ends beyond the file's " + std::to_string(f.file_size_) +
+                                   " bytes");
       }
       extents.emplace_back(r.t.offset, end);
       f.tensors_.push_back(r.t);
@@ -607,8 +609,9 @@ class gguf_parser {
   void grow(std::uint64_t n, const char* what) {
     std::uint64_t end = 0;
     if (add_overflows(pos_, n, end) || end > src_.size()) {
-      fail(pos_, describe(what) + " needs " + std::to_string(n) + " bytes, but the file ends at " +
-                     std::to_string(src_.size()));
+      throw error::truncated(src_.name(), pos_,
+                             describe(what) + " needs " + std::to_string(n) +
+                                 " bytes, but the file ends at " + std::to_string(src_.size()));
     }
     // Read ahead 256 KiB, then four times what was read (a vocabulary makes headers of a few
     // MiB); never past the end of the source, so a lying header cannot make us allocate more.

@@ -5,7 +5,8 @@
 /// discovery, which names and sizes the files); metadata comes from shard 1; tensors are merged
 /// across shards with their file and absolute offset. The one check of `split.no`,
 /// `split.count` and `split.tensors.count` against the names and the other shards serves both
-/// `gguf_set` (which throws) and `check_gguf_headers` (which reports on discovered sets).
+/// `gguf_set` (which throws) and `verify_set` (formats/verify.hpp, which reports on discovered
+/// sets).
 
 #include <shardfit/core/concepts.hpp>
 #include <shardfit/core/error.hpp>
@@ -163,30 +164,5 @@ class gguf_set {
   std::vector<gguf_file> shards_;
   std::vector<gguf_set_tensor> tensors_;
 };
-
-/// @brief Reads the header of every GGUF shard of the sets `discover` found and checks its
-/// split fields (`gguf_split_problems`): a disagreement is added to its set's `problems` (the
-/// set is then not complete), an unreadable header to `found.problems`. Discovery itself only
-/// names and sizes files; this is the header check `inspect` runs.
-template <byte_readable_filesystem Fs = posix_filesystem>
-void check_gguf_headers(discovery_result& found, const Fs& fs = Fs{}) {
-  for (auto& s : found.sets) {
-    if (s.format != model_format::gguf) continue;
-    std::vector<gguf_shard_split> splits;
-    bool all_read = s.missing.empty();
-    for (const auto& f : s.files) {
-      try {
-        splits.push_back({f.path, f.index, split_info(gguf_file::read(fs.open(f.path)))});
-      } catch (const error& e) {
-        found.problems.push_back({f.path, "header not checked: " + e.message()});
-        all_read = false;
-      }
-    }
-    for (auto& p : gguf_split_problems(splits, s.expected_shards, all_read)) {
-      s.problems.push_back(p.whole_set ? std::move(p.message)
-                                       : p.path.substr(p.path.rfind('/') + 1) + ": " + p.message);
-    }
-  }
-}
 
 }  // namespace shardfit

@@ -149,9 +149,10 @@ inline safetensors_header safetensors_header::read(const byte_source& src,
                                     std::to_string(limits.max_header_bytes) + " bytes");
   }
   if (n > src.size() - 8) {
-    throw error::format(h.path_, 0,
-                        "header length " + std::to_string(n) + " runs past the end of the file (" +
-                            std::to_string(src.size()) + " bytes)");
+    throw error::truncated(h.path_, 0,
+                           "header length " + std::to_string(n) +
+                               " runs past the end of the file (" + std::to_string(src.size()) +
+                               " bytes)");
   }
   if (n < 2)
     throw error::format(h.path_, 8,
@@ -238,8 +239,10 @@ inline safetensors_header safetensors_header::read(const byte_source& src,
                      std::to_string(bits / 8));
       }
       if (t.end > data_bytes) {
-        fail(at, "tensor '" + t.name + "' data ends at " + std::to_string(t.end) +
-                     ", past the file's " + std::to_string(data_bytes) + " bytes of data");
+        throw error::truncated(h.path_, 8 + at,
+                               "tensor '" + t.name + "' data ends at " + std::to_string(t.end) +
+                                   ", past the file's " + std::to_string(data_bytes) +
+                                   " bytes of data");
       }
       h.tensors_.push_back(std::move(t));
     });

@@ -6,11 +6,12 @@
 /// Plain data, however it was read; `load.hpp` builds it from files. The estimators and the
 /// planner work on profiles only.
 
+#include <shardfit/core/units.hpp>
+#include <shardfit/formats/hf_config.hpp>
+
 #include <algorithm>
 #include <cstdint>
 #include <optional>
-#include <shardfit/core/units.hpp>
-#include <shardfit/formats/hf_config.hpp>
 #include <string>
 #include <vector>
 

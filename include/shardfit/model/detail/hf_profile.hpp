@@ -9,6 +9,7 @@
 #include <shardfit/formats/gguf_set.hpp>
 #include <shardfit/formats/read_hf_config.hpp>
 #include <shardfit/formats/safetensors.hpp>
+#include <shardfit/formats/verify.hpp>
 #include <shardfit/io/filesystem.hpp>
 #include <shardfit/model/detail/gguf_profile.hpp>
 #include <shardfit/model/profile.hpp>
@@ -379,6 +380,23 @@ inline std::vector<weight_file> hf_weight_files(const std::vector<std::string>& 
 // The profile of one discovered set (config.json is looked for in the set's directory).
 template <class Fs>
 model_profile set_profile(const shard_set& set, const load_options& options, const Fs& fs) {
+  // Every present shard is checked the way `inspect` checks it, and a set that is not complete
+  // is refused with the same words. A set with no weight file at all is planned from its
+  // config and index (before download); one with some shards missing is a partial download.
+  if (!set.missing.empty() && !set.files.empty()) {
+    throw error(errc::incomplete, set.directory, status_message(set));
+  }
+  if constexpr (byte_readable_filesystem<Fs>) {
+    if (!set.files.empty()) {  // also with config_only: plan refuses what inspect calls broken
+      shard_set checked = set;
+      verify_set(checked, fs);
+      if (!checked.complete()) {
+        const set_status st = checked.status();
+        throw error(st == set_status::truncated ? errc::truncated : errc::invalid_format,
+                    set.directory, status_message(checked));
+      }
+    }
+  }
   if (set.format == model_format::gguf) {
     if constexpr (byte_readable_filesystem<Fs>) {
       return gguf_profile(gguf_set::from_set(set, fs));
