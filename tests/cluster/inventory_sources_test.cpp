@@ -52,6 +52,39 @@ TEST(NvidiaSmi, AcceptsTheHeaderUnitsCrlfAndUnknownUsedMemory) {
   EXPECT_EQ(w.gpus[1].vram_used, bytes{});
 }
 
+// Issue 18: a header maps columns by name, in any order, with or without units; memory.free is
+// what counts (an idle RTX 4090 reporting 24 GiB free is 24 GiB free, not 24 GiB used).
+TEST(NvidiaSmi, AHeaderMapsColumnsByName) {
+  const worker_info w = shardfit::parse_nvidia_smi(
+      "index, name, memory.total [MiB], memory.free [MiB]\n0, NVIDIA GeForce RTX 4090, 24564 MiB, "
+      "24080 MiB\n",
+      "smi.csv", named("box"));
+  ASSERT_EQ(w.gpus.size(), 1U);
+  EXPECT_EQ(w.gpus[0].name, "NVIDIA GeForce RTX 4090");
+  EXPECT_EQ(w.gpus[0].vram, bytes{24564ULL << 20U});
+  EXPECT_EQ(w.gpus[0].vram_used, bytes{484ULL << 20U});  // total - free
+
+  const worker_info o = shardfit::parse_nvidia_smi(
+      "memory.used,memory.total,index\n100,16376,1\n0,16376,0\n", "smi.csv", named("box"));
+  ASSERT_EQ(o.gpus.size(), 2U);
+  EXPECT_EQ(o.gpus[0].index, 1U);
+  EXPECT_EQ(o.gpus[0].vram_used, bytes{100ULL << 20U});
+  EXPECT_EQ(o.gpus[0].vram, bytes{16376ULL << 20U});
+  EXPECT_EQ(o.gpus[1].index, 0U);
+
+  const auto refused = [](const char* text) {
+    return error_of([&] { (void)shardfit::parse_nvidia_smi(text, "smi.csv", named("x")); });
+  };
+  EXPECT_EQ(refused("index, name, utilization.gpu [%], memory.total [MiB]\n0, A, 3 %, 100\n"),
+            "smi.csv: line 1: the header names column 'utilization.gpu [%]', which shardfit does "
+            "not read (it reads index, name, memory.total, memory.used and memory.free)");
+  EXPECT_EQ(refused("index, name, memory.total [MiB]\n0, A, 100\n"),
+            "smi.csv: line 1: the header must name index, memory.total and memory.used or "
+            "memory.free");
+  EXPECT_EQ(refused("index, memory.total, memory.free\n0, 100, 200\n"),
+            "smi.csv: line 2: memory.free is more than memory.total");
+}
+
 TEST(NvidiaSmi, MalformedRowsNameTheLine) {
   const auto parse = [](const char* text) {
     return error_of([&] { (void)shardfit::parse_nvidia_smi(text, "smi.csv", named("x")); });

@@ -107,13 +107,81 @@ inline std::optional<std::uint64_t> whole_of(const json_value& v) noexcept {
   return v;
 }
 
-/// @brief Reads `nvidia-smi --query-gpu=index,name,memory.total,memory.used
-/// --format=csv,noheader,nounits` output into `worker`'s GPUs (vendor "nvidia"), replacing any
-/// it had. `path` names the source in errors.
+namespace detail {
+
+// The columns of nvidia-smi CSV output that shardfit reads, by position in a row.
+struct smi_columns {
+  std::size_t count = 4;
+  std::size_t index = 0;
+  std::optional<std::size_t> name = 1;
+  std::size_t total = 2;
+  std::optional<std::size_t> used = 3;
+  std::optional<std::size_t> free;
+};
+
+// Splits a CSV line at commas, trimming each field.
+inline std::vector<std::string_view> csv_fields(std::string_view line) {
+  std::vector<std::string_view> fields;
+  std::size_t f = 0;
+  while (true) {
+    const std::size_t comma = line.find(',', f);
+    fields.push_back(trim(line.substr(f, comma == std::string_view::npos ? comma : comma - f)));
+    if (comma == std::string_view::npos) break;
+    f = comma + 1;
+  }
+  return fields;
+}
+
+// A header line ("index, name, memory.total [MiB], memory.free [MiB]"): columns by name, in any
+// order, with or without units. Returns an error message for a header it cannot use.
+inline std::string read_smi_header(const std::vector<std::string_view>& fields, smi_columns& c) {
+  c = smi_columns{fields.size(), 0, std::nullopt, 0, std::nullopt, std::nullopt};
+  bool has_index = false;
+  bool has_total = false;
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    std::string_view f = fields[i];
+    if (const auto bracket = f.find(" ["); bracket != std::string_view::npos) {
+      f = trim(f.substr(0, bracket));  // "memory.total [MiB]"
+    }
+    if (f == "index") {
+      c.index = i;
+      has_index = true;
+    } else if (f == "name") {
+      c.name = i;
+    } else if (f == "memory.total") {
+      c.total = i;
+      has_total = true;
+    } else if (f == "memory.used") {
+      c.used = i;
+    } else if (f == "memory.free") {
+      c.free = i;
+    } else {
+      return "the header names column '" + std::string(fields[i]) +
+             "', which shardfit does not read (it reads index, name, memory.total, memory.used "
+             "and memory.free)";
+    }
+  }
+  if (!has_index || !has_total || (!c.used && !c.free)) {
+    return "the header must name index, memory.total and memory.used or memory.free";
+  }
+  return {};
+}
+
+}  // namespace detail
+
+/// @brief Reads nvidia-smi CSV output into `worker`'s GPUs (vendor "nvidia"), replacing any it
+/// had. With a header line (`--format=csv`), columns are taken by name in any order, with or
+/// without units: index, name, memory.total, and memory.used or memory.free (free memory is
+/// what counts: used = total - free when it is given); a header naming a column shardfit does
+/// not read is refused. Without a header, the documented order of
+/// `nvidia-smi --query-gpu=index,name,memory.total,memory.used --format=csv,noheader,nounits`.
+/// `path` names the source in errors.
 /// @throws shardfit::error (invalid_format) naming the line of a malformed row.
 [[nodiscard]] inline worker_info parse_nvidia_smi(std::string_view text, const std::string& path,
                                                   worker_info worker) {
   worker.gpus.clear();
+  detail::smi_columns cols;
+  bool header_done = false;
   std::size_t line_no = 0;
   std::size_t start = 0;
   while (start < text.size()) {
@@ -126,18 +194,20 @@ inline std::optional<std::uint64_t> whole_of(const json_value& v) noexcept {
       throw error::format(path, "line " + std::to_string(line_no) + ": " + problem);
     };
     if (line.empty()) continue;
-    if (worker.gpus.empty() && line.substr(0, 5) == "index") continue;  // a header
-    std::vector<std::string_view> fields;
-    std::size_t f = 0;
-    while (true) {
-      const std::size_t comma = line.find(',', f);
-      fields.push_back(
-          detail::trim(line.substr(f, comma == std::string_view::npos ? comma : comma - f)));
-      if (comma == std::string_view::npos) break;
-      f = comma + 1;
+    const std::vector<std::string_view> fields = detail::csv_fields(line);
+    if (!header_done) {
+      header_done = true;
+      const bool numeric =
+          !fields[0].empty() && fields[0].front() >= '0' && fields[0].front() <= '9';
+      if (!numeric) {
+        const std::string why = detail::read_smi_header(fields, cols);
+        if (!why.empty()) fail(why);
+        continue;
+      }
     }
-    if (fields.size() != 4) {
-      fail("expected 4 comma-separated fields (index, name, memory.total, memory.used), found " +
+    if (fields.size() != cols.count) {
+      fail("expected " + std::to_string(cols.count) +
+           " comma-separated fields (index, name, memory.total, memory.used), found " +
            std::to_string(fields.size()) +
            "; run nvidia-smi --query-gpu=index,name,memory.total,memory.used "
            "--format=csv,noheader,nounits");
@@ -157,16 +227,23 @@ inline std::optional<std::uint64_t> whole_of(const json_value& v) noexcept {
       }
       return *n << 20U;
     };
-    const auto index = detail::parse_whole(fields[0]);
+    const auto index = detail::parse_whole(fields[cols.index]);
     if (!index || *index > 0xFFFFFFFFULL) {
-      fail("the GPU index '" + std::string(fields[0]) + "' is not a non-negative integer");
+      fail("the GPU index '" + std::string(fields[cols.index]) + "' is not a non-negative integer");
     }
     gpu_info g;
     g.index = static_cast<std::uint32_t>(*index);
-    g.name = std::string(fields[1]);
+    g.name = cols.name ? std::string(fields[*cols.name]) : std::string("NVIDIA GPU");
     g.vendor = "nvidia";
-    g.vram = bytes{mib(fields[2], "memory.total", false)};
-    g.vram_used = bytes{mib(fields[3], "memory.used", true)};
+    g.vram = bytes{mib(fields[cols.total], "memory.total", false)};
+    if (cols.free) {
+      // Free memory is what a new instance can have: whatever is not free counts as used.
+      const bytes free{mib(fields[*cols.free], "memory.free", false)};
+      if (free > g.vram) fail("memory.free is more than memory.total");
+      g.vram_used = g.vram - free;
+    } else {
+      g.vram_used = bytes{mib(fields[*cols.used], "memory.used", true)};
+    }
     if (g.vram_used > g.vram) fail("memory.used is more than memory.total");
     for (const auto& o : worker.gpus) {
       if (o.index == g.index) fail("GPU index " + std::to_string(g.index) + " appears twice");
