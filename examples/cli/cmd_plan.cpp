@@ -79,7 +79,9 @@ cluster read_cluster(const plan_options& o, std::vector<std::string>& warnings) 
   if (!o.kube_nodes.empty()) {
     parts.push_back(kubernetes_nodes_inventory(o.kube_nodes, &warnings).snapshot());
   }
-  if (!o.cluster.empty()) parts.push_back(cluster_json_inventory(o.cluster).snapshot());
+  if (!o.cluster.empty()) {
+    parts.push_back(cluster_json_inventory(o.cluster, &warnings).snapshot());
+  }
   // One worker's GPUs per WORKER=FILE; its other facts come from the sources above.
   const auto per_worker = [&](const std::vector<std::string>& items, const char* option,
                               auto inventory_type) {

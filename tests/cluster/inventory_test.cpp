@@ -1,10 +1,13 @@
 #include <shardfit/cluster/inventory.hpp>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "support/temp_dir.hpp"
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -56,6 +59,79 @@ TEST(Inventory, ParsesTheClusterJsonWithUnitsAndIgnoresUnknownKeys) {
   EXPECT_TRUE(a.mounts[0].shared);  // a mount of a named volume is shared unless it says not
   ASSERT_EQ(c.claims.size(), 1U);
   EXPECT_EQ(c.claims[0].gpu, 1U);
+}
+
+// Issue 18: a typo is reported, not silently ignored; a bare number is bytes, so a small one
+// is refused with the unit it surely meant.
+TEST(Inventory, UnknownKeysWarnWithTheNearestKnownKey) {
+  std::vector<std::string> warnings;
+  (void)parse_cluster(kCluster, "cluster.json", &warnings);
+  EXPECT_EQ(warnings, (std::vector<std::string>{
+                          "cluster.json: unknown key 'future_key' in worker 'host4080'; it is "
+                          "ignored",
+                          "cluster.json: unknown key 'temperature' in worker 'host4080' gpu 0; "
+                          "it is ignored"}));
+  warnings.clear();
+  const cluster c = parse_cluster(
+      R"({"workers": [{"name": "box", "rma": "64GiB", "gpus": [{"vrma": "24GiB"}]}]})", "c.json",
+      &warnings);
+  EXPECT_EQ(c.workers[0].gpus[0].vram, shardfit::bytes{});
+  EXPECT_EQ(warnings,
+            (std::vector<std::string>{
+                "c.json: unknown key 'rma' in worker 'box'; it is ignored (did you mean 'ram'?)",
+                "c.json: unknown key 'vrma' in worker 'box' gpu 0; it is ignored (did you mean "
+                "'vram'?)"}));
+}
+
+TEST(Inventory, ABareNumberUnderOneMibIsRefusedWithAUnit) {
+  try {
+    (void)parse_cluster(R"({"workers": [{"name": "box", "gpus": [{"vram": 24}]}]})", "c.json");
+    ADD_FAILURE();
+  } catch (const shardfit::error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "c.json: worker 'box' gpu 0 key 'vram': a bare number is a count of bytes, and 24 "
+              "bytes is less than 1 MiB; write the unit, e.g. \"24GiB\" or \"24GB\"");
+  }
+  // 0 and whole byte counts stay valid.
+  const cluster c = parse_cluster(
+      R"({"workers": [{"name": "b", "ram": 1048576, "gpus": [{"vram": 25769803776, "vram_used": 0}]}]})",
+      "c.json");
+  EXPECT_EQ(c.workers[0].ram, 1_MiB);
+  EXPECT_EQ(c.workers[0].gpus[0].vram, 24_GiB);
+}
+
+// The schema in docs/ names exactly the keys the reader knows, object by object, and every
+// bundled example cluster uses only those keys.
+TEST(Inventory, TheSchemaAndTheExamplesMatchTheReader) {
+  const auto schema = nlohmann::json::parse(shardfit::posix_filesystem{}.read_file(
+      std::string(SHARDFIT_SOURCE_DIR) + "/docs/cluster.schema.json", 1U << 20U));
+  const auto keys = [](const nlohmann::json& object) {
+    std::vector<std::string> out;
+    for (const auto& [k, v] : object.at("properties").items()) out.push_back(k);
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  const auto known = [](const auto& arr) {
+    std::vector<std::string> out(arr.begin(), arr.end());
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  using k = shardfit::cluster_keys;
+  EXPECT_EQ(keys(schema), known(k::top));
+  const auto& defs = schema.at("$defs");
+  EXPECT_EQ(keys(defs.at("reserved")), known(k::reserved));
+  EXPECT_EQ(keys(defs.at("volume")), known(k::volume));
+  EXPECT_EQ(keys(defs.at("model")), known(k::model));
+  EXPECT_EQ(keys(defs.at("worker")), known(k::worker));
+  EXPECT_EQ(keys(defs.at("mount")), known(k::mount));
+  EXPECT_EQ(keys(defs.at("gpu")), known(k::gpu));
+  EXPECT_EQ(keys(defs.at("claim")), known(k::claim));
+  for (const char* name : {"lab.json", "box-8x24.json", "large.json"}) {
+    const std::string path = std::string(SHARDFIT_EXAMPLES_DATA) + "/clusters/" + name;
+    std::vector<std::string> warnings;
+    (void)parse_cluster(shardfit::posix_filesystem{}.read_file(path, 64U << 20U), path, &warnings);
+    EXPECT_TRUE(warnings.empty()) << path << ": " << warnings.front();
+  }
 }
 
 TEST(Inventory, AllocatableMemorySubtractsUseReservationsAndClaims) {

@@ -28,6 +28,8 @@
 #include <shardfit/io/filesystem.hpp>
 #include <shardfit/io/json_value.hpp>
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -39,13 +41,74 @@
 
 namespace shardfit {
 
+/// @brief The keys the cluster JSON reader knows, per kind of object: what
+/// `docs/cluster.schema.json` describes (a test keeps the two in sync). Any other key is reported
+/// as a warning naming the nearest known key.
+struct cluster_keys {
+  static constexpr std::array<std::string_view, 5> top{"$schema", "reserved", "volumes", "workers",
+                                                       "claims"};
+  static constexpr std::array<std::string_view, 2> reserved{"ram", "vram"};
+  static constexpr std::array<std::string_view, 4> volume{"name", "shared", "free", "models"};
+  static constexpr std::array<std::string_view, 4> model{"path", "name", "set", "bytes"};
+  static constexpr std::array<std::string_view, 10> worker{
+      "name",      "address", "ram",    "ram_used", "uma",
+      "disk_free", "labels",  "mounts", "models",   "gpus"};
+  static constexpr std::array<std::string_view, 3> mount{"path", "volume", "shared"};
+  static constexpr std::array<std::string_view, 5> gpu{"index", "name", "vendor", "vram",
+                                                       "vram_used"};
+  static constexpr std::array<std::string_view, 5> claim{"instance", "worker", "gpu", "ram",
+                                                         "vram"};
+};
+
 namespace detail {
+
+// Edit distance with adjacent transpositions ("rma" is one step from "ram"), for "did you
+// mean" (keys are short).
+inline std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[a.size()][b.size()];
+}
 
 // Reads typed values of one cluster JSON object; errors name the object (a worker) and the key.
 class cluster_reader {
  public:
   cluster_reader(const json_value& obj, std::string where, const std::string& path)
       : obj_(obj), where_(std::move(where)), path_(path) {}
+
+  // Adds a warning for every key of the object that is not in `known`, naming the nearest.
+  template <std::size_t N>
+  void check_keys(const std::array<std::string_view, N>& known,
+                  std::vector<std::string>* warnings) const {
+    if (warnings == nullptr) return;
+    for (const auto& [key, value] : obj_.members()) {
+      if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+      std::string_view best;
+      std::size_t best_d = key.size();
+      for (const auto k : known) {
+        const std::size_t d = edit_distance(key, k);
+        if (d < best_d) {
+          best_d = d;
+          best = k;
+        }
+      }
+      std::string w = path_ + ": unknown key '" + key + "' in " + where_ + "; it is ignored";
+      if (!best.empty() && best_d <= std::max<std::size_t>(2, key.size() / 3)) {
+        w += " (did you mean '" + std::string(best) + "'?)";
+      }
+      warnings->push_back(std::move(w));
+    }
+  }
 
   [[noreturn]] void fail(std::string_view key, const std::string& problem) const {
     throw error::format(
@@ -55,12 +118,20 @@ class cluster_reader {
     const json_value* v = obj_.get(key);
     return v != nullptr && !v->is_null() ? v : nullptr;
   }
-  [[nodiscard]] std::optional<bytes> size(std::string_view key) const {
+  // A size; `memory` (RAM, VRAM) refuses a bare number under 1 MiB, which is surely a count of
+  // GiB or GB written without its unit (disk and file sizes may be small).
+  [[nodiscard]] std::optional<bytes> size(std::string_view key, bool memory = true) const {
     const json_value* v = get(key);
     if (v == nullptr) return std::nullopt;
     if (v->is_number()) {
       if (!v->is_u64())
         fail(key, "a size must be a non-negative whole number of bytes, not " + v->text());
+      // A bare number is bytes: "vram": 24 is 24 bytes, surely meant as 24 GiB.
+      if (memory && v->u64() != 0 && v->u64() < (std::uint64_t{1} << 20U)) {
+        fail(key, "a bare number is a count of bytes, and " + v->text() +
+                      " bytes is less than 1 MiB; write the unit, e.g. \"" + v->text() +
+                      "GiB\" or \"" + v->text() + "GB\"");
+      }
       return bytes{v->u64()};
     }
     if (!v->is_string())
@@ -106,17 +177,19 @@ class cluster_reader {
   const std::string& path_;
 };
 
-inline std::vector<model_copy> read_models(const cluster_reader& r, const std::string& path) {
+inline std::vector<model_copy> read_models(const cluster_reader& r, const std::string& path,
+                                           std::vector<std::string>* warnings) {
   std::vector<model_copy> out;
   if (const json_value* ms = r.array("models")) {
     for (std::size_t i = 0; i < ms->items().size(); ++i) {
       const auto& m = ms->items()[i];
       if (!m.is_object()) r.fail("models", "entries must be objects");
       const cluster_reader mr(m, r.where() + " model " + std::to_string(i), path);
+      mr.check_keys(cluster_keys::model, warnings);
       model_copy c;
       c.path = mr.string("path").value_or("");
       c.name = mr.string("name").value_or(mr.string("set").value_or(""));
-      c.size = mr.size("bytes").value_or(bytes{});
+      c.size = mr.size("bytes", false).value_or(bytes{});
       out.push_back(std::move(c));
     }
   }
@@ -125,15 +198,20 @@ inline std::vector<model_copy> read_models(const cluster_reader& r, const std::s
 
 }  // namespace detail
 
-/// @brief Parses cluster JSON read from `path` (used in messages).
-/// @throws shardfit::error (invalid_format) naming the worker and key of a bad value.
-[[nodiscard]] inline cluster parse_cluster(std::string_view text, const std::string& path) {
+/// @brief Parses cluster JSON read from `path` (used in messages). Keys it does not know are
+/// ignored, each with a warning in `warnings` (when given) naming the nearest known key.
+/// @throws shardfit::error (invalid_format) naming the worker and key of a bad value, a size
+/// given as a bare number under 1 MiB among them ("vram": 24 is 24 bytes).
+[[nodiscard]] inline cluster parse_cluster(std::string_view text, const std::string& path,
+                                           std::vector<std::string>* warnings = nullptr) {
   const auto root = detail::json_value::parse(text, path, 5'000'000, 16);
   if (!root.is_object()) throw error::format(path, "at offset 0: a cluster must be a JSON object");
   const detail::cluster_reader top(root, "cluster", path);
+  top.check_keys(cluster_keys::top, warnings);
   cluster c;
   if (const auto* res = top.object("reserved")) {
     const detail::cluster_reader rr(*res, "reserved", path);
+    rr.check_keys(cluster_keys::reserved, warnings);
     c.reserved.ram = rr.size("ram").value_or(bytes{});
     c.reserved.vram = rr.size("vram").value_or(bytes{});
   }
@@ -142,12 +220,13 @@ inline std::vector<model_copy> read_models(const cluster_reader& r, const std::s
       const auto& v = vols->items()[i];
       if (!v.is_object()) top.fail("volumes", "entries must be objects");
       const detail::cluster_reader vr(v, "volume " + std::to_string(i), path);
+      vr.check_keys(cluster_keys::volume, warnings);
       volume_info vol;
       vol.name = vr.string("name").value_or("");
       if (vol.name.empty()) vr.fail("name", "every volume needs a name");
       vol.shared = vr.boolean("shared").value_or(true);
-      vol.free = vr.size("free").value_or(bytes{});
-      vol.models = detail::read_models(vr, path);
+      vol.free = vr.size("free", false).value_or(bytes{});
+      vol.models = detail::read_models(vr, path, warnings);
       c.volumes.push_back(std::move(vol));
     }
   }
@@ -162,12 +241,13 @@ inline std::vector<model_copy> read_models(const cluster_reader& r, const std::s
     w.name = pre.string("name").value_or("");
     if (w.name.empty()) pre.fail("name", "every worker needs a name");
     const detail::cluster_reader r(wj, "worker '" + w.name + "'", path);
+    r.check_keys(cluster_keys::worker, warnings);
     if (!names.insert(w.name).second) r.fail("", "two workers have this name");
     w.address = r.string("address").value_or(w.name);
     w.ram = r.size("ram").value_or(bytes{});
     w.ram_used = r.size("ram_used").value_or(bytes{});
     w.uma = r.boolean("uma").value_or(false);
-    w.disk_free = r.size("disk_free");
+    w.disk_free = r.size("disk_free", false);
     if (const auto* labels = r.object("labels")) {
       for (const auto& [k, v] : labels->members()) {
         if (!v.is_string()) r.fail("labels", "label '" + k + "' must be a string");
@@ -179,6 +259,7 @@ inline std::vector<model_copy> read_models(const cluster_reader& r, const std::s
         const auto& mj = mounts->items()[m];
         if (!mj.is_object()) r.fail("mounts", "entries must be objects");
         const detail::cluster_reader mr(mj, r.where() + " mount " + std::to_string(m), path);
+        mr.check_keys(cluster_keys::mount, warnings);
         mount_info mount;
         mount.path = mr.string("path").value_or("");
         mount.volume = mr.string("volume").value_or("");
@@ -186,13 +267,14 @@ inline std::vector<model_copy> read_models(const cluster_reader& r, const std::s
         w.mounts.push_back(std::move(mount));
       }
     }
-    w.models = detail::read_models(r, path);
+    w.models = detail::read_models(r, path, warnings);
     if (const auto* gpus = r.array("gpus")) {
       std::unordered_set<std::uint32_t> indices;
       for (std::size_t g = 0; g < gpus->items().size(); ++g) {
         const auto& gj = gpus->items()[g];
         if (!gj.is_object()) r.fail("gpus", "entries must be objects");
         const detail::cluster_reader gr(gj, r.where() + " gpu " + std::to_string(g), path);
+        gr.check_keys(cluster_keys::gpu, warnings);
         gpu_info gpu;
         gpu.index = gr.index("index").value_or(static_cast<std::uint32_t>(g));
         gpu.name = gr.string("name").value_or("");
@@ -213,6 +295,7 @@ inline std::vector<model_copy> read_models(const cluster_reader& r, const std::s
       const auto& cj = claims->items()[i];
       if (!cj.is_object()) top.fail("claims", "entries must be objects");
       const detail::cluster_reader cr(cj, "claim " + std::to_string(i), path);
+      cr.check_keys(cluster_keys::claim, warnings);
       claim cl;
       cl.instance = cr.string("instance").value_or("");
       cl.worker = cr.string("worker").value_or("");
@@ -230,14 +313,18 @@ inline std::vector<model_copy> read_models(const cluster_reader& r, const std::s
 /// scheduler sees changes) through a filesystem policy.
 class cluster_json_inventory {
  public:
-  explicit cluster_json_inventory(std::string path) : path_(std::move(path)) {}
+  /// @brief Reads `path`; warnings about the file (unknown keys) go to `warnings` when given.
+  explicit cluster_json_inventory(std::string path, std::vector<std::string>* warnings = nullptr)
+      : path_(std::move(path)), warnings_(warnings) {}
   /// @throws shardfit::error when the file cannot be read or is malformed.
   [[nodiscard]] cluster snapshot() const {
-    return parse_cluster(posix_filesystem{}.read_file(path_, std::size_t{256} << 20U), path_);
+    return parse_cluster(posix_filesystem{}.read_file(path_, std::size_t{256} << 20U), path_,
+                         warnings_);
   }
 
  private:
   std::string path_;
+  std::vector<std::string>* warnings_;
 };
 
 /// @brief An inventory an embedder built in memory.
