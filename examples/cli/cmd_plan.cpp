@@ -104,7 +104,7 @@ cluster read_cluster(const plan_options& o, std::vector<std::string>& warnings) 
   };
   per_worker(o.nvidia_smi, "--nvidia-smi", std::type_identity<nvidia_smi_inventory>{});
   per_worker(o.rocm_smi, "--rocm-smi", std::type_identity<rocm_smi_inventory>{});
-  return merge_clusters(parts);
+  return merge_clusters(std::move(parts));
 }
 
 std::string gpu_text(const placed_gpu& g) {
