@@ -598,4 +598,28 @@ TEST(ShardSet, RevalidateFilesCatchesAFileChangedInPlace) {
   EXPECT_EQ(trusting.hits(), 1U);
 }
 
+// Issue 18: Ollama's blob store names GGUF models "sha256-<digest>" with no extension; a file
+// named on the command line is recognised by its magic. Other extensionless files are not.
+TEST(ShardSet, AnExtensionlessFileIsGgufByItsMagic) {
+  temp_dir d;
+  const std::string blob =
+      d.write("sha256-6a0746a1ec1a", std::string("GGUF\x03\0\0\0", 8) + std::string(56, '\0'));
+  const auto r = discover(blob);
+  ASSERT_EQ(r.sets.size(), 1U);
+  EXPECT_EQ(r.sets[0].name, "sha256-6a0746a1ec1a");
+  EXPECT_EQ(r.sets[0].format, model_format::gguf);
+  EXPECT_EQ(r.sets[0].files.size(), 1U);
+  EXPECT_EQ(r.sets[0].total_bytes, bytes{64});
+  EXPECT_TRUE(r.sets[0].complete());
+  const std::string text = d.write("sha256-license", "MIT License ...");
+  try {
+    (void)discover(text);
+    ADD_FAILURE();
+  } catch (const shardfit::error& e) {
+    EXPECT_EQ(e.code(), errc::invalid_argument);
+    EXPECT_NE(std::string(e.what()).find("or a file starting with the GGUF magic"),
+              std::string::npos);
+  }
+}
+
 }  // namespace

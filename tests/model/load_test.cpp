@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 namespace {
 
 using shardfit::bytes;
@@ -325,14 +327,82 @@ TEST(Model, LoadModelChoosesAndExplains) {
     (void)load_model(two.path());
     ADD_FAILURE();
   } catch (const shardfit::error& e) {
-    EXPECT_EQ(std::string(e.what()),
-              two.path() + ": holds several model sets (a, b); name one file or choose a set");
+    EXPECT_EQ(std::string(e.what()), two.path() +
+                                         ": holds several model sets: a (gguf), b (gguf); choose "
+                                         "one with --set NAME");
   }
   shardfit::load_options pick;
   pick.set_name = "b";
   EXPECT_EQ(load_model(two.path(), pick).files.front(), two / "b.gguf");
   temp_dir empty;
   EXPECT_THROW((void)load_model(empty.path()), shardfit::error);
+}
+
+// Issue 18: a Mistral layout (consolidated.safetensors beside the indexed shards) and .bin
+// beside .safetensors load what vLLM loads, with a note naming the rest; GGUF quants side by
+// side cannot be chosen for the user (the message says --set NAME).
+TEST(Model, SeveralSetsLoadWhatVllmLoads) {
+  temp_dir d;
+  d.write("config.json", kTinyConfig);
+  std::vector<std::string> names;
+  for (const auto& t : tiny_hf_tensors(0, 2)) names.push_back(t.name);
+  std::uint64_t total = 0;
+  for (const auto& t : tiny_hf_tensors(0, 2)) total += t.bytes;
+  shardfit::test::write_safetensors(d / "model-00001-of-00001.safetensors", tiny_hf_tensors(0, 2));
+  d.write("model.safetensors.index.json", index_json(names, total));
+  shardfit::test::write_safetensors(d / "consolidated.safetensors", tiny_hf_tensors(0, 2));
+  d.write("pytorch_model.bin", "not read");
+  const auto m = load_model(d.path());
+  EXPECT_EQ(m.set, "model");
+  EXPECT_EQ(m.source, "safetensors");
+  EXPECT_EQ(m.notes.back(),
+            "the directory holds several sets; model (safetensors, indexed) is the one vLLM "
+            "loads; not used: consolidated (safetensors), pytorch_model (pytorch) (--set NAME to "
+            "choose)");
+  shardfit::load_options pick;
+  pick.set_name = "consolidated";
+  EXPECT_EQ(load_model(d.path(), pick).set, "consolidated");
+
+  temp_dir two;
+  two.write("config.json", kTinyConfig);
+  shardfit::test::write_safetensors(two / "model.safetensors", tiny_hf_tensors(0, 2));
+  two.write("pytorch_model.bin", "not read");
+  EXPECT_EQ(load_model(two.path()).source, "safetensors");
+}
+
+// Issue 18: a Hugging Face cache repository directory resolves refs/main to its snapshot (whose
+// files link into the repository's blobs/), and the model is named org/name.
+TEST(Model, AHubCacheRepositoryResolvesItsSnapshot) {
+  temp_dir d;
+  const std::string repo = d / "models--acme--tiny-llama";
+  d.mkdir("models--acme--tiny-llama/refs");
+  d.mkdir("models--acme--tiny-llama/snapshots/0123abcd");
+  d.mkdir("models--acme--tiny-llama/blobs");
+  d.write("models--acme--tiny-llama/refs/main", "0123abcd\n");
+  d.write("models--acme--tiny-llama/blobs/c0ffee", kTinyConfig);
+  shardfit::test::write_safetensors(repo + "/blobs/beef", tiny_hf_tensors(0, 2));
+  ASSERT_EQ(::symlink("../../blobs/c0ffee", (repo + "/snapshots/0123abcd/config.json").c_str()), 0);
+  ASSERT_EQ(::symlink("../../blobs/beef", (repo + "/snapshots/0123abcd/model.safetensors").c_str()),
+            0);
+  const auto m = load_model(repo);
+  EXPECT_EQ(m.name, "acme/tiny-llama");
+  EXPECT_EQ(m.source, "safetensors");
+  EXPECT_EQ(m.files.front(), repo + "/snapshots/0123abcd/model.safetensors");
+  const auto found = shardfit::discover(repo);
+  ASSERT_EQ(found.sets.size(), 1U);
+  EXPECT_EQ(found.sets[0].hub_repo, "acme/tiny-llama");
+
+  shardfit::discovery_options other;
+  other.revision = "v2";
+  try {
+    (void)shardfit::discover(repo, other);
+    ADD_FAILURE();
+  } catch (const shardfit::error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              repo +
+                  "/snapshots/v2: no snapshot for revision 'v2' in this Hugging Face cache "
+                  "repository");
+  }
 }
 
 TEST(Model, RoundTripsThroughJson) {

@@ -18,8 +18,10 @@
 #include <shardfit/io/filesystem.hpp>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -419,12 +421,20 @@ class discoverer {
       : fs_(fs), options_(options), cache_(cache) {}
 
   discovery_result run(const std::string& path) {
-    const std::string p = normalize_dir(path);
-    const auto st = fs_.stat(p);
+    std::string p = normalize_dir(path);
+    auto st = fs_.stat(p);
     if (!st) throw error(errc::not_found, p, "no such file or directory");
     discovery_result result;
+    std::string repo;
     if (st->kind == file_kind::directory) {
+      if (auto snapshot = hub_snapshot(p)) {
+        repo = hub_repo_name(p);
+        p = std::move(*snapshot);
+        st = fs_.stat(p);
+        if (!st) throw error(errc::not_found, p, "no such snapshot directory");
+      }
       walk(p, *st, "", 0, result);
+      for (auto& s : result.sets) s.hub_repo = repo;
     } else if (st->kind == file_kind::regular) {
       select_file(p, result);
     } else {
@@ -515,9 +525,76 @@ class discoverer {
         }
       }
     }
+    // A file named without an extension may still be GGUF: Ollama's blob store names its
+    // models "sha256-<digest>". The magic decides (a file named by the user, so opening it is
+    // asked for).
+    if constexpr (byte_readable_filesystem<Fs>) {
+      if (const auto fst = fs_.stat(full); fst && has_gguf_magic(full)) {
+        shard_set s;
+        s.name = full.substr(full.rfind('/') + 1);
+        s.directory = dir;
+        s.format = model_format::gguf;
+        s.expected_shards = 1;
+        s.files.push_back({full, 1, fst->size, fst->allocated});
+        s.total_bytes = fst->size;
+        s.allocated_bytes = fst->allocated;
+        out.sets.push_back(std::move(s));
+        return;
+      }
+    }
     throw error(errc::invalid_argument, full,
                 "not a model file (expected .gguf, .safetensors, pytorch_model.bin, a "
-                "-00001-of-0000N shard, or an .index.json)");
+                "-00001-of-0000N shard, an .index.json, or a file starting with the GGUF magic)");
+  }
+
+  // A Hugging Face cache repository (`models--org--name/` holding `refs/` and `snapshots/`): the
+  // snapshot directory of the revision asked for (a name under refs/ or a commit hash).
+  std::optional<std::string> hub_snapshot(const std::string& dir) const {
+    const auto snaps = fs_.stat(join_path(dir, "snapshots"));
+    if (!snaps || snaps->kind != file_kind::directory) return std::nullopt;
+    const std::string& rev = options_.revision;
+    const auto safe = [](std::string_view s) {
+      return !s.empty() && s != "." && s != ".." && s.find('/') == std::string_view::npos &&
+             s.find('\0') == std::string_view::npos;
+    };
+    if (!safe(rev)) throw error::invalid_argument("revision '" + rev + "' is not a ref name");
+    std::string commit = rev;
+    const std::string ref = join_path(join_path(dir, "refs"), rev);
+    if (const auto rs = fs_.stat(ref); rs && rs->kind == file_kind::regular) {
+      commit = fs_.read_file(ref, 256);
+      while (!commit.empty() && (commit.back() == '\n' || commit.back() == ' ')) commit.pop_back();
+      if (!safe(commit)) throw error::format(ref, "does not hold a commit hash");
+    }
+    const std::string snapshot = join_path(join_path(dir, "snapshots"), commit);
+    const auto ss = fs_.stat(snapshot);
+    if (!ss || ss->kind != file_kind::directory) {
+      throw error(errc::not_found, snapshot,
+                  "no snapshot for revision '" + rev + "' in this Hugging Face cache repository");
+    }
+    return snapshot;
+  }
+
+  // "models--meta-llama--Llama-3.1-8B" -> "meta-llama/Llama-3.1-8B" (empty when not so named).
+  static std::string hub_repo_name(const std::string& dir) {
+    std::string base = dir.substr(dir.rfind('/') + 1);
+    const std::string prefix = "models--";
+    if (base.rfind(prefix, 0) != 0) return {};
+    base = base.substr(prefix.size());
+    const auto sep = base.find("--");
+    if (sep == std::string::npos) return base;
+    return base.substr(0, sep) + "/" + base.substr(sep + 2);
+  }
+
+  // True when the file starts with "GGUF" (read errors: false).
+  bool has_gguf_magic(const std::string& path) const {
+    try {
+      const byte_source src = fs_.open(path);
+      std::array<std::byte, 4> magic{};
+      if (src.read(0, magic) != magic.size()) return false;
+      return std::memcmp(magic.data(), "GGUF", 4) == 0;
+    } catch (const error&) {
+      return false;
+    }
   }
 
   static bool mentions(const shard_set& s, const std::string& full) {

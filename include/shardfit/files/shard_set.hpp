@@ -71,8 +71,11 @@ struct shard_set {
   std::optional<bytes> index_total_size;  ///< the index's `metadata.total_size` (tensor bytes)
   std::vector<std::string> problems;      ///< what makes the set inconsistent, in words
   bool truncated = false;                 ///< a file ends before its declared data (verified)
-  bytes total_bytes;                      ///< sum of the apparent sizes of `files`
-  bytes allocated_bytes;                  ///< sum of the allocated sizes of `files`
+  /// The Hugging Face repository ("org/name") when the set was found through a hub cache
+  /// directory (`models--org--name/`), empty otherwise.
+  std::string hub_repo;
+  bytes total_bytes;      ///< sum of the apparent sizes of `files`
+  bytes allocated_bytes;  ///< sum of the allocated sizes of `files`
 
   /// @brief Every shard is present and the set's own records agree (index, split metadata).
   [[nodiscard]] bool complete() const noexcept { return missing.empty() && problems.empty(); }
@@ -118,6 +121,9 @@ struct discovery_options {
   /// @brief Also look into subdirectories (nested quant folders). Hidden ones (".git") are
   /// skipped, and a directory reached twice (through a link) is visited once.
   bool recursive = false;
+  /// @brief In a Hugging Face cache repository directory (`models--org--name/`), the revision
+  /// whose snapshot is read: a name under `refs/` ("main") or a commit hash.
+  std::string revision = "main";
   /// @brief How deep `recursive` goes; deeper directories are reported, not entered.
   std::size_t max_depth = 32;
   /// @brief Largest index JSON read.

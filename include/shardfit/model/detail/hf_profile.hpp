@@ -456,6 +456,7 @@ model_profile set_profile(const shard_set& set, const load_options& options, con
   if (set.name == "model" || set.name == "pytorch_model" || set.name == "consolidated") {
     if (auto dir = directory_name(set.directory)) m.name = std::move(*dir);
   }
+  if (!set.hub_repo.empty()) m.name = set.hub_repo;  // a hub cache: the snapshot dir is a hash
   for (const auto& f : set.files) m.files.push_back(f.path);
   if (!set.index_path.empty()) m.files.push_back(set.index_path);
   m.files.push_back(config_path);
@@ -463,21 +464,68 @@ model_profile set_profile(const shard_set& set, const load_options& options, con
   return m;
 }
 
+// Of several Hugging Face sets side by side, the one vLLM loads: safetensors over PyTorch
+// `.bin`, and among safetensors the set its index names (a Mistral repository's
+// `consolidated.safetensors` beside the indexed shards is skipped). Null when that does not
+// decide (GGUF sets among them, or two sets of equal rank).
+inline const shard_set* engine_choice(const std::vector<shard_set>& sets) {
+  const auto rank = [](const shard_set& s) {
+    if (s.format == model_format::gguf) return -1;
+    if (s.format == model_format::pytorch) return 0;
+    return s.index_path.empty() ? 1 : 2;
+  };
+  const shard_set* best = nullptr;
+  bool tie = false;
+  for (const auto& s : sets) {
+    if (rank(s) < 0) return nullptr;
+    if (best == nullptr || rank(s) > rank(*best)) {
+      best = &s;
+      tie = false;
+    } else if (rank(s) == rank(*best)) {
+      tie = true;
+    }
+  }
+  return tie ? nullptr : best;
+}
+
 template <class Fs>
 model_profile load_model_impl(const std::string& path, const load_options& options, const Fs& fs) {
   const discovery_result found = discover(path, {}, fs);
   const shard_set* set = nullptr;
-  for (const auto& s : found.sets) {
-    if (!options.set_name.empty() && s.name != options.set_name) continue;
-    if (set != nullptr) {
+  std::vector<std::string> others;
+  if (options.set_name.empty() && found.sets.size() > 1) {
+    set = engine_choice(found.sets);
+    if (set == nullptr) {
       std::string names;
-      for (const auto& t : found.sets) names += (names.empty() ? "" : ", ") + t.name;
-      throw error::invalid_argument(path + ": holds several model sets (" + names +
-                                    "); name one file or choose a set");
+      for (const auto& t : found.sets) {
+        names +=
+            (names.empty() ? "" : ", ") + t.name + " (" + std::string(to_string(t.format)) + ")";
+      }
+      throw error::invalid_argument(path + ": holds several model sets: " + names +
+                                    "; choose one with --set NAME");
     }
-    set = &s;
+    for (const auto& t : found.sets) {
+      if (&t != set) others.push_back(t.name + " (" + std::string(to_string(t.format)) + ")");
+    }
+  } else {
+    for (const auto& s : found.sets) {
+      if (!options.set_name.empty() && s.name != options.set_name) continue;
+      set = &s;
+      break;
+    }
   }
-  if (set != nullptr) return set_profile(*set, options, fs);
+  if (set != nullptr) {
+    model_profile m = set_profile(*set, options, fs);
+    if (!others.empty()) {
+      std::string list;
+      for (const auto& o : others) list += (list.empty() ? "" : ", ") + o;
+      m.notes.push_back("the directory holds several sets; " + set->name + " (" +
+                        std::string(to_string(set->format)) +
+                        (set->index_path.empty() ? "" : ", indexed") +
+                        ") is the one vLLM loads; not used: " + list + " (--set NAME to choose)");
+    }
+    return m;
+  }
   if (!options.set_name.empty()) {
     throw error(errc::not_found, path, "no model set named '" + options.set_name + "'");
   }
