@@ -32,6 +32,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   commands.push_back(add_check_parallel(app, io));
   commands.push_back(add_plan(app, io));
   commands.push_back(add_reshard(app, io));
+  commands.push_back(add_inventory(app, io));
 
   try {
     app.parse(argc, argv);

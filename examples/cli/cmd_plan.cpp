@@ -1,6 +1,7 @@
 // shardfit plan PATH --cluster FILE: where the model runs on a cluster, and how.
 
 #include "commands.hpp"
+#include "inventory_options.hpp"
 #include "llama_options.hpp"
 #include "table.hpp"
 
@@ -29,10 +30,7 @@ namespace {
 struct plan_options {
   std::string path;
   std::string set_name;
-  std::string cluster;
-  std::string kube_nodes;
-  std::vector<std::string> nvidia_smi;  // WORKER=FILE
-  std::vector<std::string> rocm_smi;    // WORKER=FILE
+  inventory_cli_options inventory;
   std::string emit = "table";
   std::string model_path;
   std::optional<std::uint32_t> port;
@@ -57,54 +55,11 @@ struct plan_options {
   bool json = false;
 };
 
-// WORKER=FILE
-std::pair<std::string, std::string> worker_file(const std::string& item, const char* option) {
-  const auto eq = item.find('=');
-  if (eq == std::string::npos || eq == 0 || eq + 1 == item.size()) {
-    throw error::invalid_argument(std::string(option) + " '" + item +
-                                  "' must be written WORKER=FILE, e.g. host4090=smi.csv");
-  }
-  return {item.substr(0, eq), item.substr(eq + 1)};
-}
-
-// The cluster from every source given, merged in order: Kubernetes nodes, the cluster JSON,
-// then nvidia-smi and rocm-smi output per worker (the live measurements win).
-cluster read_cluster(const plan_options& o, std::vector<std::string>& warnings) {
-  if (o.cluster.empty() && o.kube_nodes.empty() && o.nvidia_smi.empty() && o.rocm_smi.empty()) {
-    throw error::invalid_argument(
-        "plan needs a cluster: --cluster FILE, --kube-nodes FILE, --nvidia-smi WORKER=FILE or "
-        "--rocm-smi WORKER=FILE");
-  }
-  std::vector<cluster> parts;
-  if (!o.kube_nodes.empty()) {
-    parts.push_back(kubernetes_nodes_inventory(o.kube_nodes, &warnings).snapshot());
-  }
-  if (!o.cluster.empty()) {
-    parts.push_back(cluster_json_inventory(o.cluster, &warnings).snapshot());
-  }
-  // One worker's GPUs per WORKER=FILE; its other facts come from the sources above.
-  const auto per_worker = [&](const std::vector<std::string>& items, const char* option,
-                              auto inventory_type) {
-    for (const auto& item : items) {
-      const auto [name, file] = worker_file(item, option);
-      const bool known = std::any_of(parts.begin(), parts.end(), [&](const cluster& part) {
-        return part.find_worker(name).has_value();
-      });
-      if (!known) {
-        warnings.push_back("worker '" + name + "' is known only from " + file +
-                           ": its RAM is taken as 0 and its address as its name (give it in "
-                           "--cluster or --kube-nodes)");
-      }
-      worker_info w;
-      w.name = name;
-      w.address = name;
-      using inventory = typename decltype(inventory_type)::type;
-      parts.push_back(inventory(file, std::move(w)).snapshot());
-    }
-  };
-  per_worker(o.nvidia_smi, "--nvidia-smi", std::type_identity<nvidia_smi_inventory>{});
-  per_worker(o.rocm_smi, "--rocm-smi", std::type_identity<rocm_smi_inventory>{});
-  return merge_clusters(std::move(parts));
+// The directory holding the model's files (the local copy `plan` finds on this machine).
+std::string model_directory(const model_profile& m, const std::string& path) {
+  const std::string& first = m.files.empty() ? path : m.files.front();
+  const auto slash = first.rfind('/');
+  return slash == std::string::npos ? "." : first.substr(0, slash);
 }
 
 std::string gpu_text(const placed_gpu& g) {
@@ -203,7 +158,11 @@ int run_plan(const plan_options& o, streams& io) {
   lo.config_only = true;  // planning needs sizes and shapes, not tensor headers
   const model_profile model = load_model(o.path, lo);
   std::vector<std::string> warnings;
-  const static_inventory inventory{read_cluster(o, warnings)};
+  local_options here;
+  here.model_dir = model_directory(model, o.path);
+  here.model_name = model.set;
+  here.model_bytes = model.disk_bytes();
+  const static_inventory inventory{read_inventory(o.inventory, here, warnings)};
   for (const auto& w : warnings) io.err << "shardfit: warning: " << w << '\n';
   const basic_planner<static_inventory> p{inventory};
   const plan_result r = p.plan(model, rq);
@@ -297,14 +256,7 @@ command add_plan(CLI::App& app, streams& io) {
   CLI::App* sub = app.add_subcommand("plan", "Where a model runs on a cluster, and how");
   sub->add_option("path", o->path, "a model file (any shard), directory or HF model directory")
       ->required();
-  sub->add_option("--cluster", o->cluster, "the cluster JSON file");
-  sub->add_option("--kube-nodes", o->kube_nodes, "kubectl get nodes -o json output");
-  sub->add_option("--nvidia-smi", o->nvidia_smi,
-                  "WORKER=FILE: nvidia-smi --query-gpu=index,name,memory.total,memory.used "
-                  "--format=csv,noheader,nounits output of one worker (repeatable)");
-  sub->add_option("--rocm-smi", o->rocm_smi,
-                  "WORKER=FILE: rocm-smi --showmeminfo vram --json output of one worker "
-                  "(repeatable)");
+  add_inventory_options(*sub, o->inventory);
   sub->add_option("--set", o->set_name, "which set, when the directory holds several");
   sub->add_option("--backend", o->backend, "llama.cpp (default) or vllm")
       ->check(CLI::IsMember({"llama.cpp", "vllm"}));

@@ -32,6 +32,7 @@ command add_estimate(CLI::App& app, streams& io);
 command add_check_parallel(CLI::App& app, streams& io);
 command add_plan(CLI::App& app, streams& io);
 command add_reshard(CLI::App& app, streams& io);
+command add_inventory(CLI::App& app, streams& io);
 
 // The vLLM half of `estimate --backend vllm`.
 struct vllm_cli_options {

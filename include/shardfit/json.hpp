@@ -7,6 +7,7 @@
 /// Byte counts serialise as exact integers. On input they accept an integer or a string with a
 /// unit (`"16GiB"`, `"500GB"`, `17179869184`).
 
+#include <shardfit/cluster/json.hpp>
 #include <shardfit/core/json.hpp>
 #include <shardfit/estimate/json.hpp>
 #include <shardfit/files/json.hpp>

@@ -318,8 +318,7 @@ class cluster_json_inventory {
       : path_(std::move(path)), warnings_(warnings) {}
   /// @throws shardfit::error when the file cannot be read or is malformed.
   [[nodiscard]] cluster snapshot() const {
-    return parse_cluster(posix_filesystem{}.read_file(path_, std::size_t{256} << 20U), path_,
-                         warnings_);
+    return parse_cluster(read_input(path_, std::size_t{256} << 20U), path_, warnings_);
   }
 
  private:

@@ -613,8 +613,7 @@ class worker_file_inventory {
       : path_(std::move(path)), base_(std::move(base)) {}
   [[nodiscard]] cluster snapshot() const {
     cluster c;
-    c.workers.push_back(
-        Parse(posix_filesystem{}.read_file(path_, std::size_t{1} << 20U), path_, base_));
+    c.workers.push_back(Parse(read_input(path_, std::size_t{1} << 20U), path_, base_));
     return c;
   }
 
@@ -641,8 +640,7 @@ class kubernetes_nodes_inventory {
                                       std::vector<std::string>* warnings = nullptr)
       : path_(std::move(path)), warnings_(warnings) {}
   [[nodiscard]] cluster snapshot() const {
-    return parse_kubernetes_nodes(posix_filesystem{}.read_file(path_, std::size_t{256} << 20U),
-                                  path_, warnings_);
+    return parse_kubernetes_nodes(read_input(path_, std::size_t{256} << 20U), path_, warnings_);
   }
 
  private:

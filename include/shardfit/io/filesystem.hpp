@@ -351,4 +351,35 @@ class listing_filesystem {
 static_assert(byte_readable_filesystem<posix_filesystem>);
 static_assert(byte_readable_filesystem<listing_filesystem>);
 
+/// @brief Reads an input named on the command line (a cluster file, a GPU tool's output): "-" is
+/// standard input; anything else is opened and read as a stream, so pipes, process substitution
+/// (`<(nvidia-smi ...)`, a `/dev/fd/N`) and `/proc` files work as well as regular files.
+/// @throws shardfit::error: io_error when it cannot be opened or read; limit_exceeded past
+/// `max_bytes`.
+[[nodiscard]] inline std::string read_input(const std::string& path, std::size_t max_bytes) {
+  const bool stdin_ = path == "-";
+  const std::string name = stdin_ ? std::string("standard input") : path;
+  const int fd = stdin_ ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw error::io(path, std::string("cannot open: ") + std::strerror(errno));
+  std::string text;
+  char buf[65536];
+  while (true) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int e = errno;
+      if (!stdin_) ::close(fd);
+      throw error::io(name, std::string("cannot read: ") + std::strerror(e));
+    }
+    if (n == 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
+    if (text.size() > max_bytes) {
+      if (!stdin_) ::close(fd);
+      throw error::limit(name, "more than the " + std::to_string(max_bytes) + "-byte limit");
+    }
+  }
+  if (!stdin_) ::close(fd);
+  return text;
+}
+
 }  // namespace shardfit
