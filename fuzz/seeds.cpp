@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,23 @@ int main(int argc, char** argv) {
     m.sliding_window = std::string(arch) == "gemma3" ? 128 : 0;
     put(out / "gguf", std::string(arch) + ".gguf", gguf_header(m));
     ++k;
+  }
+  {
+    // A split pair for fuzz_gguf_set: two bytes saying where shard 1 ends, then both shards.
+    const fs::path tmp = out / "gguf_set" / "tmp";
+    fs::create_directories(tmp);
+    const auto paths = shardfit::test::write_tiny_llama_split((tmp / "m").string(), {}, 2);
+    std::string shards[2];
+    for (std::size_t i = 0; i < 2; ++i) {
+      std::ifstream f(paths[i], std::ios::binary);
+      shards[i].assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+    }
+    const std::size_t cut = shards[0].size() & 0xFFFFU;
+    std::string seed;
+    seed += static_cast<char>(cut >> 8U);
+    seed += static_cast<char>(cut & 0xFFU);
+    put(out / "gguf_set", "tiny-split.bin", seed + shards[0] + shards[1]);
+    fs::remove_all(tmp);
   }
   shardfit::test::test_model moe;
   moe.experts = 4;

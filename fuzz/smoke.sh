@@ -11,7 +11,7 @@ work=build/fuzz/work
 rm -rf "$work/seeds"
 mkdir -p "$work"
 "$bin/fuzz_seeds" "$work/seeds" >/dev/null
-for f in gguf safetensors index hf_config cluster inventory shard_name bytes; do
+for f in gguf gguf_set safetensors index hf_config cluster inventory shard_name bytes; do
   mkdir -p "$work/corpus/$f" "$work/seeds/$f"
   limit=(-max_total_time="$seconds")
   [[ -n "$runs" ]] && limit=(-runs="$runs")

@@ -24,6 +24,7 @@ namespace {
 struct estimate_options {
   std::string path;
   std::string set_name;
+  std::string revision = "main";
   std::uint32_t ctx = 4096;
   int gpu_layers = -1;
   std::string gpus;
@@ -48,6 +49,7 @@ std::string layer_span(const device_estimate& d) {
 int run_llama(const estimate_options& o, streams& io) {
   load_options lo;
   lo.set_name = o.set_name;
+  lo.revision = o.revision;
   const model_profile model = load_model(o.path, lo);
 
   llama_settings s;
@@ -137,6 +139,8 @@ command add_estimate(CLI::App& app, streams& io) {
   sub->add_option("path", o->path, "a model file (any shard), directory or HF model directory")
       ->required();
   sub->add_option("--set", o->set_name, "which set, when the directory holds several");
+  sub->add_option("--revision", o->revision,
+                  "in a Hugging Face cache repository: refs/ name or commit (main)");
   sub->add_option("--backend", o->backend, "llama.cpp (default) or vllm")
       ->check(CLI::IsMember({"llama.cpp", "vllm"}));
   sub->add_option("-c,--ctx", o->ctx, "context size (total, shared by --parallel sequences)");
@@ -151,8 +155,12 @@ command add_estimate(CLI::App& app, streams& io) {
   add_vllm_estimate_options(*sub, o->vllm);
   sub->add_flag("--json", o->json, "print JSON instead of a table");
   return {sub, [o, &io]() {
-            if (o->backend == "vllm")
-              return run_vllm_estimate(o->path, o->set_name, o->vllm, o->json, io);
+            if (o->backend == "vllm") {
+              load_options lo;
+              lo.set_name = o->set_name;
+              lo.revision = o->revision;
+              return run_vllm_estimate(o->path, lo, o->vllm, o->json, io);
+            }
             return run_llama(*o, io);
           }};
 }

@@ -27,6 +27,7 @@ struct inspect_options {
   bool recursive = false;
   bool json = false;
   bool no_metadata = false;
+  std::string revision = "main";
 };
 
 // A set's model metadata, or why it could not be read.
@@ -162,12 +163,15 @@ command add_inspect(CLI::App& app, streams& io) {
   sub->add_option("path", opts->path, "a model file (any shard of a set), or a directory")
       ->required();
   sub->add_flag("-r,--recursive", opts->recursive, "also search subdirectories");
+  sub->add_option("--revision", opts->revision,
+                  "in a Hugging Face cache repository: refs/ name or commit (main)");
   sub->add_flag("--json", opts->json, "print JSON instead of a table");
   sub->add_flag("--no-metadata", opts->no_metadata,
                 "only list files and sizes: read no headers and no config.json");
   return {sub, [opts, &io]() {
             discovery_options options;
             options.recursive = opts->recursive;
+            options.revision = opts->revision;
             discovery_result found = discover(opts->path, options);
             if (!opts->no_metadata) verify_sets(found);
             std::vector<set_model> models;

@@ -24,6 +24,7 @@ namespace {
 struct parallel_options {
   std::string path;
   std::string set_name;
+  std::string revision = "main";
   std::uint32_t tp = 1;
   std::uint32_t pp = 1;
   bool ep = false;
@@ -39,6 +40,8 @@ command add_check_parallel(CLI::App& app, streams& io) {
       "check-parallel", "Whether vLLM or SGLang accepts a tensor/pipeline/expert parallel layout");
   sub->add_option("path", o->path, "a model file, directory, or HF model directory")->required();
   sub->add_option("--set", o->set_name, "which set, when the directory holds several");
+  sub->add_option("--revision", o->revision,
+                  "in a Hugging Face cache repository: refs/ name or commit (main)");
   sub->add_option("--tp", o->tp, "tensor parallel size")->required()->check(CLI::PositiveNumber);
   sub->add_option("--pp", o->pp, "pipeline parallel size")->check(CLI::PositiveNumber);
   sub->add_flag("--ep", o->ep, "expert parallel (experts spread over the TP ranks)");
@@ -48,6 +51,7 @@ command add_check_parallel(CLI::App& app, streams& io) {
   return {sub, [o, &io]() {
             load_options lo;
             lo.set_name = o->set_name;
+            lo.revision = o->revision;
             const model_profile m = load_model(o->path, lo);
             const serving_engine engine =
                 o->engine == "sglang" ? serving_engine::sglang : serving_engine::vllm;
@@ -103,10 +107,8 @@ void add_vllm_estimate_options(CLI::App& sub, vllm_cli_options& o) {
   sub.add_flag("--enforce-eager", o.enforce_eager, "vllm: no CUDA graphs");
 }
 
-int run_vllm_estimate(const std::string& path, const std::string& set_name,
-                      const vllm_cli_options& o, bool json, streams& io) {
-  load_options lo;
-  lo.set_name = set_name;
+int run_vllm_estimate(const std::string& path, const load_options& lo, const vllm_cli_options& o,
+                      bool json, streams& io) {
   const model_profile m = load_model(path, lo);
   vllm_settings s;
   s.tp = o.tp;

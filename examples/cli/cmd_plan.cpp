@@ -30,6 +30,7 @@ namespace {
 struct plan_options {
   std::string path;
   std::string set_name;
+  std::string revision = "main";
   inventory_cli_options inventory;
   std::string emit = "table";
   std::string model_path;
@@ -155,6 +156,7 @@ int run_plan(const plan_options& o, streams& io) {
 
   load_options lo;
   lo.set_name = o.set_name;
+  lo.revision = o.revision;
   lo.config_only = true;  // planning needs sizes and shapes, not tensor headers
   const model_profile model = load_model(o.path, lo);
   std::vector<std::string> warnings;
@@ -258,6 +260,8 @@ command add_plan(CLI::App& app, streams& io) {
       ->required();
   add_inventory_options(*sub, o->inventory);
   sub->add_option("--set", o->set_name, "which set, when the directory holds several");
+  sub->add_option("--revision", o->revision,
+                  "in a Hugging Face cache repository: refs/ name or commit (main)");
   sub->add_option("--backend", o->backend, "llama.cpp (default) or vllm")
       ->check(CLI::IsMember({"llama.cpp", "vllm"}));
   sub->add_option("-c,--ctx", o->ctx,

@@ -4,6 +4,8 @@
 
 #include "cli.hpp"
 
+#include <shardfit/model/profile.hpp>
+
 #include <CLI/CLI.hpp>
 
 #include <cstdint>
@@ -48,7 +50,7 @@ struct vllm_cli_options {
   bool enforce_eager = false;
 };
 void add_vllm_estimate_options(CLI::App& sub, vllm_cli_options& o);
-int run_vllm_estimate(const std::string& path, const std::string& set_name,
-                      const vllm_cli_options& o, bool json, streams& io);
+int run_vllm_estimate(const std::string& path, const load_options& lo, const vllm_cli_options& o,
+                      bool json, streams& io);
 
 }  // namespace shardfit::cli

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "support/cli_runner.hpp"
 #include "support/configs.hpp"
 #include "support/model_files.hpp"
 #include "support/temp_dir.hpp"
@@ -391,6 +392,14 @@ TEST(Model, AHubCacheRepositoryResolvesItsSnapshot) {
   const auto found = shardfit::discover(repo);
   ASSERT_EQ(found.sets.size(), 1U);
   EXPECT_EQ(found.sets[0].hub_repo, "acme/tiny-llama");
+
+  // A commit hash is a revision too; the tool takes it as --revision.
+  shardfit::load_options by_hash;
+  by_hash.revision = "0123abcd";
+  EXPECT_EQ(load_model(repo, by_hash).name, "acme/tiny-llama");
+  const auto cli = shardfit::test::run_cli({"estimate", repo, "--revision", "v2"});
+  EXPECT_EQ(cli.code, 2);
+  EXPECT_NE(cli.err.find("no snapshot for revision 'v2'"), std::string::npos) << cli.err;
 
   shardfit::discovery_options other;
   other.revision = "v2";

@@ -71,6 +71,7 @@ struct shard_set {
   std::optional<bytes> index_total_size;  ///< the index's `metadata.total_size` (tensor bytes)
   std::vector<std::string> problems;      ///< what makes the set inconsistent, in words
   bool truncated = false;                 ///< a file ends before its declared data (verified)
+  bool verified = false;                  ///< every present shard's header was checked
   /// The Hugging Face repository ("org/name") when the set was found through a hub cache
   /// directory (`models--org--name/`), empty otherwise.
   std::string hub_repo;

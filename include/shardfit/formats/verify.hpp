@@ -87,8 +87,10 @@ void verify_safetensors(shard_set& s, const Fs& fs) {
 /// @tparam Fs a `byte_readable_filesystem` (default: POSIX).
 template <byte_readable_filesystem Fs = posix_filesystem>
 void verify_set(shard_set& set, const Fs& fs = Fs{}) {
+  if (set.verified) return;  // each header is read once
   if (set.format == model_format::gguf) detail::verify_gguf(set, fs);
   if (set.format == model_format::safetensors) detail::verify_safetensors(set, fs);
+  set.verified = true;
 }
 
 /// @brief `verify_set` on every set `discover` found.

@@ -150,6 +150,9 @@ struct load_options {
   /// @brief Build a safetensors model from config.json and the index even when its weight
   /// files are present (faster: no header reads).
   bool config_only = false;
+  /// @brief In a Hugging Face cache repository (`models--org--name/`), the revision to read: a
+  /// name under `refs/` or a commit hash.
+  std::string revision = "main";
 };
 
 }  // namespace shardfit

@@ -490,7 +490,9 @@ inline const shard_set* engine_choice(const std::vector<shard_set>& sets) {
 
 template <class Fs>
 model_profile load_model_impl(const std::string& path, const load_options& options, const Fs& fs) {
-  const discovery_result found = discover(path, {}, fs);
+  discovery_options dopts;
+  dopts.revision = options.revision;
+  const discovery_result found = discover(path, dopts, fs);
   const shard_set* set = nullptr;
   std::vector<std::string> others;
   if (options.set_name.empty() && found.sets.size() > 1) {
