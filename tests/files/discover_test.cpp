@@ -502,6 +502,18 @@ TEST(ShardSet, ErrorsForPathsThatAreNotModels) {
   }
 }
 
+// Found by fuzz_gguf_set: an empty listed file opened as a byte source (it copied from a null
+// pointer, undefined behaviour).
+TEST(ShardSet, AnEmptyListedFileOpensAsAnEmptySource) {
+  shardfit::listing_filesystem fs;
+  fs.add_file("/m/empty.gguf", bytes{}, std::string());
+  const auto src = fs.open("/m/empty.gguf");
+  EXPECT_EQ(src.size(), 0U);
+  auto found = discover("/m", {}, fs);
+  ASSERT_EQ(found.sets.size(), 1U);
+  EXPECT_EQ(found.sets[0].total_bytes, bytes{});
+}
+
 TEST(ShardSet, ListingFilesystemGivesTheSameSetsWithoutFiles) {
   shardfit::listing_filesystem hub;
   hub.add_file("org/model/model-00001-of-00003.safetensors", bytes{4'976'698'672});

@@ -335,7 +335,7 @@ class listing_filesystem {
     }
     const std::string& c = *it->second.content;
     std::vector<std::byte> buf(c.size());
-    std::memcpy(buf.data(), c.data(), c.size());
+    if (!c.empty()) std::memcpy(buf.data(), c.data(), c.size());  // never memcpy from null
     return byte_source::from_buffer(std::move(buf), path);
   }
 
