@@ -36,10 +36,22 @@ struct set_model {
   std::string error;
 };
 
-std::vector<set_model> read_models(const discovery_result& found) {
+// Checks every shard of every set and reads its model: a GGUF set's headers are read once (the
+// set reader checks as it reads), others are checked, then read.
+std::vector<set_model> read_models(discovery_result& found) {
   std::vector<set_model> out;
-  for (const auto& s : found.sets) {
+  for (auto& s : found.sets) {
     set_model m;
+    if (s.format == model_format::gguf) {
+      if (auto g = open_checked_gguf(s)) {
+        m.profile = profile_from_gguf(*g);
+      } else {
+        m.error = "not read: " + status_message(s);
+      }
+      out.push_back(std::move(m));
+      continue;
+    }
+    verify_set(s);
     if (s.status() == set_status::truncated || s.status() == set_status::corrupt) {
       m.error = "not read: " + status_message(s);
       out.push_back(std::move(m));
@@ -173,7 +185,6 @@ command add_inspect(CLI::App& app, streams& io) {
             options.recursive = opts->recursive;
             options.revision = opts->revision;
             discovery_result found = discover(opts->path, options);
-            if (!opts->no_metadata) verify_sets(found);
             std::vector<set_model> models;
             if (!opts->no_metadata) models = read_models(found);
             if (opts->json) {

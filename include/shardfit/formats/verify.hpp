@@ -19,6 +19,7 @@
 #include <shardfit/io/filesystem.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -91,6 +92,26 @@ void verify_set(shard_set& set, const Fs& fs = Fs{}) {
   if (set.format == model_format::gguf) detail::verify_gguf(set, fs);
   if (set.format == model_format::safetensors) detail::verify_safetensors(set, fs);
   set.verified = true;
+}
+
+/// @brief Opens a GGUF set and checks it on the way, reading each shard's header once: the set
+/// reader makes every check `verify_set` makes. When one fails (or shards are missing) the set's
+/// problems and status are filled as `verify_set` fills them (the shards are then read again,
+/// to list every problem) and nothing is returned.
+template <byte_readable_filesystem Fs = posix_filesystem>
+[[nodiscard]] std::optional<gguf_set> open_checked_gguf(shard_set& set, const Fs& fs = Fs{}) {
+  if (set.verified && !set.complete()) return std::nullopt;
+  if (set.missing.empty()) {
+    try {
+      gguf_set g = gguf_set::from_set(set, fs);
+      set.verified = true;
+      return g;
+    } catch (const error&) {
+      // Listed below, every problem of every shard.
+    }
+  }
+  verify_set(set, fs);
+  return std::nullopt;
 }
 
 /// @brief `verify_set` on every set `discover` found.

@@ -386,23 +386,27 @@ model_profile set_profile(const shard_set& set, const load_options& options, con
   if (!set.missing.empty() && !set.files.empty()) {
     throw error(errc::incomplete, set.directory, status_message(set));
   }
+  const auto refuse = [&](const shard_set& checked) {
+    const set_status st = checked.status();
+    throw error(st == set_status::truncated ? errc::truncated : errc::invalid_format, set.directory,
+                status_message(checked));
+  };
+  if (set.format == model_format::gguf) {
+    if constexpr (byte_readable_filesystem<Fs>) {
+      shard_set checked = set;  // each header read once: the set reader checks as it reads
+      auto g = open_checked_gguf(checked, fs);
+      if (!g) refuse(checked);
+      return gguf_profile(*g);
+    } else {
+      throw error(errc::unsupported, set.directory,
+                  "reading GGUF metadata needs a filesystem that can open files");
+    }
+  }
   if constexpr (byte_readable_filesystem<Fs>) {
     if (!set.files.empty()) {  // also with config_only: plan refuses what inspect calls broken
       shard_set checked = set;
       verify_set(checked, fs);
-      if (!checked.complete()) {
-        const set_status st = checked.status();
-        throw error(st == set_status::truncated ? errc::truncated : errc::invalid_format,
-                    set.directory, status_message(checked));
-      }
-    }
-  }
-  if (set.format == model_format::gguf) {
-    if constexpr (byte_readable_filesystem<Fs>) {
-      return gguf_profile(gguf_set::from_set(set, fs));
-    } else {
-      throw error(errc::unsupported, set.directory,
-                  "reading GGUF metadata needs a filesystem that can open files");
+      if (!checked.complete()) refuse(checked);
     }
   }
   const std::string config_path = join_path(set.directory, "config.json");
