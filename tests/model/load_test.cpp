@@ -414,6 +414,37 @@ TEST(Model, AHubCacheRepositoryResolvesItsSnapshot) {
   }
 }
 
+// Issue 18: Ollama's store. The manifest names the model and its blob; the blob alone (no
+// extension) is GGUF by its magic.
+TEST(Model, AnOllamaManifestNamesItsModelBlob) {
+  temp_dir d;
+  d.mkdir("models/blobs");
+  d.mkdir("models/manifests/registry.ollama.ai/library/tiny");
+  const std::string blob = d / "models/blobs/sha256-00ff";
+  shardfit::test::write_tiny_llama(blob, tiny_llama{});
+  const std::string manifest =
+      d.write("models/manifests/registry.ollama.ai/library/tiny/latest",
+              R"({"schemaVersion": 2, "layers": [{"mediaType": "application/vnd.ollama.image.model",
+          "digest": "sha256:00ff", "size": 1}, {"mediaType": "application/vnd.ollama.image.license",
+          "digest": "sha256:0011", "size": 2}]})");
+  const auto found = shardfit::discover(manifest);
+  ASSERT_EQ(found.sets.size(), 1U);
+  EXPECT_EQ(found.sets[0].name, "tiny:latest");
+  EXPECT_EQ(found.sets[0].files[0].path, blob);
+  EXPECT_TRUE(found.sets[0].complete());
+  const auto m = load_model(manifest);
+  EXPECT_EQ(m.set, "tiny:latest");
+  EXPECT_EQ(m.source, "gguf");
+  EXPECT_EQ(load_model(blob).source, "gguf");  // the blob by its magic
+
+  d.write("models/manifests/registry.ollama.ai/library/tiny/gone",
+          R"({"layers": [{"mediaType": "application/vnd.ollama.image.model",
+              "digest": "sha256:ee"}]})");
+  const auto gone = shardfit::discover(d / "models/manifests/registry.ollama.ai/library/tiny/gone");
+  ASSERT_EQ(gone.sets.size(), 1U);
+  EXPECT_EQ(gone.sets[0].status(), shardfit::set_status::incomplete);
+}
+
 TEST(Model, RoundTripsThroughJson) {
   temp_dir d;
   auto m = load_model(shardfit::test::write_tiny_llama(d / "m.gguf", tiny_llama{}));

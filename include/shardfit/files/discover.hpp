@@ -16,6 +16,7 @@
 #include <shardfit/files/shard_name.hpp>
 #include <shardfit/files/shard_set.hpp>
 #include <shardfit/io/filesystem.hpp>
+#include <shardfit/io/json_value.hpp>
 
 #include <algorithm>
 #include <array>
@@ -525,6 +526,12 @@ class discoverer {
         }
       }
     }
+    // An Ollama manifest (models/manifests/<registry>/<namespace>/<model>/<tag>) names its
+    // model layer's blob (models/blobs/sha256-<digest>) and the model ("llama3.2:latest").
+    if (auto s = ollama_manifest_set(full)) {
+      out.sets.push_back(std::move(*s));
+      return;
+    }
     // A file named without an extension may still be GGUF: Ollama's blob store names its
     // models "sha256-<digest>". The magic decides (a file named by the user, so opening it is
     // asked for).
@@ -583,6 +590,73 @@ class discoverer {
     const auto sep = base.find("--");
     if (sep == std::string::npos) return base;
     return base.substr(0, sep) + "/" + base.substr(sep + 2);
+  }
+
+  // The set an Ollama manifest describes: its model layer's blob as the one GGUF file, its
+  // projector layer as a companion; nothing when `file` is not such a manifest.
+  std::optional<shard_set> ollama_manifest_set(const std::string& file) const {
+    const std::string marker = "/manifests/";
+    const auto at = file.rfind(marker);
+    const auto st = fs_.stat(file);
+    if (at == std::string::npos || !st || st->size > bytes{std::uint64_t{1} << 20U}) return {};
+    std::string text;
+    try {
+      text = fs_.read_file(file, std::size_t{1} << 20U);
+    } catch (const error&) {
+      return {};
+    }
+    if (text.find("application/vnd.ollama.image.model") == std::string::npos) return {};
+    const auto root = json_value::parse(text, file, 10'000, 8);
+    const json_value* layers = root.is_object() ? root.get("layers") : nullptr;
+    if (layers == nullptr || !layers->is_array()) {
+      throw error::format(file, "an Ollama manifest needs a \"layers\" array");
+    }
+    const std::string models = file.substr(0, at);
+    // "registry.ollama.ai/library/llama3.2/latest" -> "llama3.2:latest" (the default namespace
+    // left out, as `ollama list` shows it).
+    std::string name = file.substr(at + marker.size());
+    if (const auto first = name.find('/'); first != std::string::npos)
+      name = name.substr(first + 1);
+    if (name.rfind("library/", 0) == 0) name = name.substr(8);
+    if (const auto last = name.rfind('/'); last != std::string::npos) name[last] = ':';
+    shard_set s;
+    s.name = name;
+    s.directory = join_path(models, "blobs");
+    s.format = model_format::gguf;
+    s.expected_shards = 1;
+    for (const auto& layer : layers->items()) {
+      const json_value* type = layer.is_object() ? layer.get("mediaType") : nullptr;
+      const json_value* digest = layer.is_object() ? layer.get("digest") : nullptr;
+      if (type == nullptr || digest == nullptr || !type->is_string() || !digest->is_string()) {
+        continue;
+      }
+      std::string d = digest->text();
+      if (d.rfind("sha256:", 0) != 0 || d.find('/') != std::string::npos) {
+        throw error::format(file, "layer digest '" + d + "' is not sha256:<hex>");
+      }
+      d[6] = '-';
+      const std::string blob = join_path(s.directory, d);
+      const auto bst = fs_.stat(blob);
+      const bool model = type->text() == "application/vnd.ollama.image.model";
+      const bool projector = type->text() == "application/vnd.ollama.image.projector";
+      if (!model && !projector) continue;
+      if (!bst || bst->kind != file_kind::regular) {
+        if (model) s.missing.push_back(1);
+        continue;
+      }
+      const shard_file f{blob, model ? 1U : 0U, bst->size, bst->allocated};
+      if (model) {
+        s.files.push_back(f);
+        s.total_bytes = bst->size;
+        s.allocated_bytes = bst->allocated;
+      } else {
+        s.companions.push_back(f);
+      }
+    }
+    if (s.files.empty() && s.missing.empty()) {
+      throw error::format(file, "an Ollama manifest without a model layer");
+    }
+    return s;
   }
 
   // True when the file starts with "GGUF" (read errors: false).
