@@ -316,8 +316,8 @@ TEST(Planner, SeedDeepSeekR1Bf16NeverUses24GbCardsThatCannotHoldOneLayer) {
   ASSERT_TRUE(x);
   EXPECT_EQ(x->count, 3U);
   EXPECT_EQ(x->reason,
-            "cannot be main or RPC: its largest GPU has 21.81 GiB free; one layer needs 22.14 GiB "
-            "(21.44 GiB of weights and KV cache, 0.33 GiB of compute buffer, 0.38 GiB of "
+            "cannot be main or RPC: its largest GPU has 21.81 GiB free; one layer needs 22.19 GiB "
+            "(21.44 GiB of weights and KV cache, 0.37 GiB of compute buffer, 0.38 GiB of "
             "overhead)");
 }
 
@@ -332,7 +332,7 @@ TEST(Planner, SeedNoFitMessageForDeepSeekR1Bf16) {
   EXPECT_EQ(r.status, plan_status::no_fit);
   ASSERT_FALSE(r.messages.empty());
   EXPECT_EQ(r.messages[0],
-            "the model needs 1249.13 GiB VRAM and 1.75 GiB RAM; the largest worker provides "
+            "the model needs 1249.17 GiB VRAM and 1.75 GiB RAM; the largest worker provides "
             "1104.00 GiB VRAM");
 }
 

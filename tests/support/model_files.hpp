@@ -19,8 +19,11 @@
 namespace shardfit::test {
 
 // A small model of a llama-family architecture: "llama" (also with experts, Mixtral-style),
-// "qwen2" (Q/K/V biases), "qwen3" (Q/K norms) or "gemma3" (Q/K norms, post-norms, sliding
-// window). With `tokenizer`, the metadata carries an SPM vocabulary so llama.cpp can load it.
+// "qwen2" (Q/K/V biases), "qwen3" (Q/K norms), "gemma3" (Q/K norms, post-norms, sliding
+// window) or "deepseek2" (latent attention, leading dense layers, routed and shared experts;
+// `mla` picks the layout: attn_k_b/attn_v_b with the *_mla keys, as llama.cpp converts
+// DeepSeek models since its native MLA support, or one whole attn_kv_b as before). With
+// `tokenizer`, the metadata carries an SPM vocabulary so llama.cpp can load it.
 struct test_model {
   std::string arch = "llama";
   std::uint32_t layers = 4;
@@ -36,6 +39,18 @@ struct test_model {
   std::uint32_t experts_used = 0;
   std::uint32_t sliding_window = 0;  // gemma3
   bool tokenizer = false;
+  // deepseek2 only (`heads` query heads; `ff` is the dense layers' width)
+  bool mla = true;                // the MLA layout (else the older whole attn_kv_b layout)
+  std::uint32_t q_lora = 0;       // 0: one attn_q (DeepSeek-V2-Lite), else attn_q_a/q_b
+  std::uint32_t kv_lora = 128;    // latent rank
+  std::uint32_t qk_rope = 16;     // rotary part of a query/key head
+  std::uint32_t qk_nope = 32;     // the rest of a query/key head
+  std::uint32_t v_head = 32;      // value head
+  std::uint32_t dense_lead = 1;   // leading dense layers
+  std::uint32_t ff_expert = 128;  // one expert's FFN width
+  std::uint32_t shared_experts = 1;
+  float expert_weights_scale = 2.5F;
+  std::uint32_t gating = 2;  // 1 softmax (V2), 2 sigmoid with exp_probs_b (V3)
 };
 using tiny_llama = test_model;
 
@@ -60,6 +75,51 @@ struct tensor_spec {
   std::uint32_t type;
 };
 
+// The repeating layers of a deepseek2 model (names and shapes as llama.cpp's
+// llama_model::load_tensors reads them for LLM_ARCH_DEEPSEEK2).
+inline void deepseek2_layer_tensors(const test_model& m, std::vector<tensor_spec>& t) {
+  const std::uint64_t H = m.heads;
+  const std::uint64_t qk = m.qk_nope + m.qk_rope;
+  for (std::uint32_t i = 0; i < m.layers; ++i) {
+    const std::string b = "blk." + std::to_string(i) + ".";
+    t.push_back({b + "attn_norm.weight", {m.embd}, 0});
+    if (m.q_lora != 0) {
+      t.push_back({b + "attn_q_a.weight", {m.embd, m.q_lora}, m.type});
+      t.push_back({b + "attn_q_a_norm.weight", {m.q_lora}, 0});
+      t.push_back({b + "attn_q_b.weight", {m.q_lora, H * qk}, m.type});
+    } else {
+      t.push_back({b + "attn_q.weight", {m.embd, H * qk}, m.type});
+    }
+    t.push_back({b + "attn_kv_a_mqa.weight", {m.embd, m.kv_lora + m.qk_rope}, m.type});
+    t.push_back({b + "attn_kv_a_norm.weight", {m.kv_lora}, 0});
+    if (m.mla) {
+      t.push_back({b + "attn_k_b.weight", {m.qk_nope, m.kv_lora, H}, m.type});
+      t.push_back({b + "attn_v_b.weight", {m.kv_lora, m.v_head, H}, m.type});
+    } else {
+      t.push_back({b + "attn_kv_b.weight", {m.kv_lora, H * (m.qk_nope + m.v_head)}, m.type});
+    }
+    t.push_back({b + "attn_output.weight", {H * m.v_head, m.embd}, m.type});
+    t.push_back({b + "ffn_norm.weight", {m.embd}, 0});
+    if (i < m.dense_lead) {
+      t.push_back({b + "ffn_gate.weight", {m.embd, m.ff}, m.type});
+      t.push_back({b + "ffn_up.weight", {m.embd, m.ff}, m.type});
+      t.push_back({b + "ffn_down.weight", {m.ff, m.embd}, m.type});
+      continue;
+    }
+    t.push_back({b + "ffn_gate_inp.weight", {m.embd, m.experts}, 0});
+    if (m.gating == 2) t.push_back({b + "exp_probs_b.bias", {m.experts}, 0});
+    t.push_back({b + "ffn_gate_exps.weight", {m.embd, m.ff_expert, m.experts}, m.type});
+    t.push_back({b + "ffn_down_exps.weight", {m.ff_expert, m.embd, m.experts}, m.type});
+    t.push_back({b + "ffn_up_exps.weight", {m.embd, m.ff_expert, m.experts}, m.type});
+    const std::uint64_t fs = static_cast<std::uint64_t>(m.ff_expert) * m.shared_experts;
+    if (fs != 0) {
+      t.push_back({b + "ffn_gate_shexp.weight", {m.embd, fs}, m.type});
+      t.push_back({b + "ffn_up_shexp.weight", {m.embd, fs}, m.type});
+      t.push_back({b + "ffn_down_shexp.weight", {fs, m.embd}, m.type});
+    }
+  }
+}
+
 inline std::vector<tensor_spec> tiny_llama_tensors(const test_model& m) {
   const std::uint64_t head_dim = m.embd / m.heads;
   const std::uint64_t q = head_dim * m.heads;
@@ -69,6 +129,10 @@ inline std::vector<tensor_spec> tiny_llama_tensors(const test_model& m) {
   t.push_back({"token_embd.weight", {m.embd, m.vocab}, m.type});
   t.push_back({"output_norm.weight", {m.embd}, 0});
   if (!m.tied) t.push_back({"output.weight", {m.embd, m.vocab}, m.type});
+  if (m.arch == "deepseek2") {
+    deepseek2_layer_tensors(m, t);
+    return t;
+  }
   for (std::uint32_t i = 0; i < m.layers; ++i) {
     const std::string b = "blk." + std::to_string(i) + ".";
     t.push_back({b + "attn_norm.weight", {m.embd}, 0});
@@ -113,8 +177,28 @@ inline void add_tiny_llama_metadata(gguf_builder& b, const test_model& m) {
   b.add_u32(a + "block_count", m.layers);
   b.add_u32(a + "feed_forward_length", m.ff);
   b.add_u32(a + "attention.head_count", m.heads);
-  b.add_u32(a + "attention.head_count_kv", m.kv_heads);
-  b.add_u32(a + "rope.dimension_count", m.embd / m.heads);
+  if (m.arch == "deepseek2") {
+    // MLA layout: one KV head of the latent plus the rope part; V is the latent.
+    b.add_u32(a + "attention.head_count_kv", m.mla ? 1 : m.heads);
+    b.add_u32(a + "attention.key_length", m.mla ? m.kv_lora + m.qk_rope : m.qk_nope + m.qk_rope);
+    b.add_u32(a + "attention.value_length", m.mla ? m.kv_lora : m.v_head);
+    if (m.mla) {
+      b.add_u32(a + "attention.key_length_mla", m.qk_nope + m.qk_rope);
+      b.add_u32(a + "attention.value_length_mla", m.v_head);
+    }
+    b.add_u32(a + "rope.dimension_count", m.qk_rope);
+    if (m.q_lora != 0) b.add_u32(a + "attention.q_lora_rank", m.q_lora);
+    b.add_u32(a + "attention.kv_lora_rank", m.kv_lora);
+    b.add_u32(a + "leading_dense_block_count", m.dense_lead);
+    b.add_u32(a + "expert_feed_forward_length", m.ff_expert);
+    b.add_u32(a + "expert_shared_count", m.shared_experts);
+    b.add_f32(a + "expert_weights_scale", m.expert_weights_scale);
+    b.add_bool(a + "expert_weights_norm", m.gating == 2);
+    b.add_u32(a + "expert_gating_func", m.gating);
+  } else {
+    b.add_u32(a + "attention.head_count_kv", m.kv_heads);
+    b.add_u32(a + "rope.dimension_count", m.embd / m.heads);
+  }
   b.add_f32(a + "rope.freq_base", 10000.0F);
   b.add_f32(a + "attention.layer_norm_rms_epsilon", 1e-5F);
   b.add_u32(a + "vocab_size", m.vocab);

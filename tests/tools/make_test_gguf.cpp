@@ -5,6 +5,9 @@
 // Usage: make_test_gguf OUT.gguf [--arch llama|qwen2|qwen3|gemma3] [--layers N] [--embd N]
 //        [--heads N] [--kv-heads N] [--ff N] [--vocab N] [--type f32|f16|q8_0|q4_0]
 //        [--ctx-train N] [--experts N --experts-used K] [--swa W] [--tied] [--split N]
+//        deepseek2: [--old-layout] [--q-lora N] [--kv-lora N] [--qk-rope N] [--qk-nope N]
+//        [--v-head N] [--dense-lead N] [--ff-expert N] [--shared-experts N] [--gating 1|2]
+//        [--expert-weights-scale X]
 //
 // With --split N, OUT is the prefix of N shards (OUT-00001-of-0000N.gguf, ...), as
 // llama-gguf-split writes them.
@@ -55,6 +58,28 @@ int main(int argc, char** argv) {
       m.experts_used = num();
     else if (a == "--swa")
       m.sliding_window = num();
+    else if (a == "--old-layout")
+      m.mla = false;
+    else if (a == "--q-lora")
+      m.q_lora = num();
+    else if (a == "--kv-lora")
+      m.kv_lora = num();
+    else if (a == "--qk-rope")
+      m.qk_rope = num();
+    else if (a == "--qk-nope")
+      m.qk_nope = num();
+    else if (a == "--v-head")
+      m.v_head = num();
+    else if (a == "--dense-lead")
+      m.dense_lead = num();
+    else if (a == "--ff-expert")
+      m.ff_expert = num();
+    else if (a == "--shared-experts")
+      m.shared_experts = num();
+    else if (a == "--gating")
+      m.gating = num();
+    else if (a == "--expert-weights-scale")
+      m.expert_weights_scale = std::stof(next());
     else if (a == "--tied")
       m.tied = true;
     else if (a == "--split")

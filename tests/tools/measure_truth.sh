@@ -4,6 +4,10 @@
 #   (cd ../shared/tools/llama-truth && NODE_LLAMA_CPP_SKIP_DOWNLOAD=true npm install)
 # Usage: tests/tools/measure_truth.sh BUILD_DIR [HARNESS_DIR] > truth.jsonl
 # BUILD_DIR holds bin/make_test_gguf (built with the tests). Prints one JSON object per run.
+# On a CPU with AMX, llama.cpp's sapphirerapids variant adds a repacked copy of the weights (an
+# "AMX" model buffer) and cannot multiply the 3-D f16 attn_k_b of deepseek2 (ggml-backend.cpp
+# assert); move node_modules/@node-llama-cpp/linux-x64/bins/linux-x64/libggml-cpu-sapphirerapids.so
+# aside so that an AVX-512 variant runs, as on the machines the tables were measured on.
 set -euo pipefail
 build=${1:?usage: measure_truth.sh BUILD_DIR [HARNESS_DIR]}
 harness=${2:-$(dirname "$0")/../../../shared/tools/llama-truth}
@@ -44,3 +48,21 @@ for spec in "llama" "llama --experts 8 --experts-used 2" "qwen2" "qwen3" "gemma3
     --type f16 --ctx-train 8192 >/dev/null
   for fa in on off; do run "$f" 4096 512 "$fa" 1 "$spec"; done
 done
+
+# deepseek2 in both layouts (MLA: attn_k_b/attn_v_b and the *_mla keys; expanded: attn_kv_b),
+# two shapes: "v3" (4 layers, q_lora 96, sigmoid gating with exp_probs_b, one shared expert)
+# and "v2" (27 layers, one attn_q, softmax gating, two shared experts).
+for shape in v3 v2; do for layout in mla old; do
+  f="$models/ds.gguf"
+  extra="--q-lora 96"
+  [ "$shape" = v2 ] && extra="--layers 27 --gating 1 --shared-experts 2"
+  [ "$layout" = old ] && extra="$extra --old-layout"
+  # shellcheck disable=SC2086
+  "$maker" "$f" --arch deepseek2 --layers 4 --embd 256 --heads 8 --ff 512 --vocab 1000 \
+    --experts 8 --experts-used 2 --ctx-train 8192 $extra >/dev/null
+  for combo in "512 512 on 1" "4096 512 on 1" "512 512 off 1" "4096 512 off 1" "4096 128 on 1" \
+               "4096 128 off 1" "2048 512 on 2" "2048 512 off 2"; do
+    # shellcheck disable=SC2086
+    run "$f" $combo "${shape}_${layout}"
+  done
+done; done

@@ -190,6 +190,8 @@ inline void llama_estimator::prepare() {
                                   ") requires flash attention");
   }
   shape_.flash_attn = s_.flash_attn != flash_attn_mode::off;
+  if (m_.is_mla())
+    shape_.latent_cell_bytes = detail::cache_row_bytes(s_.cache_type_k, m_.kv_lora_rank);
 
   // Context, streams and batches, as llama_context sets them up.
   n_seq_ = std::max<std::uint32_t>(1, s_.n_parallel);

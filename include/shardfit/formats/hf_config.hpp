@@ -46,6 +46,9 @@ struct hf_config {
   std::uint32_t shared_expert_intermediate_size = 0;
   std::uint32_t first_dense_layers = 0;  ///< leading dense layers (first_k_dense_replace)
   std::uint32_t mtp_layers = 0;          ///< num_nextn_predict_layers (not run for inference)
+  bool expert_selection_bias = false;    ///< topk_method "noaux_tc": a bias per expert
+  bool norm_topk_prob = false;           ///< the chosen experts' weights are normalized
+  double routed_scaling_factor = 0;      ///< and scaled by this
 
   // Multi-head latent attention (DeepSeek-V2/V3, Kimi K2).
   std::uint32_t q_lora_rank = 0;

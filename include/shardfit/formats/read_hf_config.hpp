@@ -79,6 +79,13 @@ class config_object {
     return v->boolean();
   }
 
+  [[nodiscard]] std::optional<double> number(std::string_view key) const {
+    const json_value* v = raw(key);
+    if (v == nullptr || v->is_null()) return std::nullopt;
+    if (!v->is_number()) wrong(key, *v, "a number");
+    return v->number();
+  }
+
   [[nodiscard]] const json_value* object(std::string_view key) const {
     const json_value* v = raw(key);
     if (v == nullptr) return nullptr;
@@ -191,6 +198,11 @@ inline void read_language_model(const config_object& t, const config_object& top
   c.first_dense_layers =
       t.u32_any({"first_k_dense_replace", "first_dense_layers", "moe_layer_start_index"});
   c.mtp_layers = t.u32_any({"num_nextn_predict_layers", "num_mtp_layers"});
+  // The router's extras (DeepSeek-V3): a per-expert selection bias (noaux_tc), normalized and
+  // scaled weights of the chosen experts.
+  c.expert_selection_bias = t.string("topk_method").value_or("") == "noaux_tc";
+  c.norm_topk_prob = t.boolean("norm_topk_prob").value_or(false);
+  c.routed_scaling_factor = t.number("routed_scaling_factor").value_or(0.0);
 
   c.q_lora_rank = t.u32("q_lora_rank");
   c.kv_lora_rank = t.u32("kv_lora_rank");

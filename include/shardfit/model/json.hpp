@@ -24,13 +24,14 @@ namespace shardfit {
 #define SHARDFIT_LAYER_PROFILE_FIELDS(X)                                                   \
   X(weights) X(expert_weights) X(n_head) X(n_head_kv) X(k_per_token) X(v_per_token) X(swa) \
   X(recurrent) X(r_state) X(s_state)
-#define SHARDFIT_MODEL_PROFILE_FIELDS(X)                                                \
-  X(name) X(architecture) X(source) X(quantization) X(n_layer) X(n_embd) X(n_head)      \
-  X(n_head_kv) X(head_dim_k) X(head_dim_v) X(n_ff) X(n_vocab) X(n_ctx_train) X(n_expert) \
-  X(n_expert_used) X(n_expert_shared) X(n_ff_expert) X(n_layer_dense_lead)              \
-  X(kv_lora_rank) X(q_lora_rank) X(rope_dim) X(sliding_window) X(vision_heads) X(quant) \
-  X(tied_embeddings) X(layers) X(token_embd) X(output) X(other) X(parameters) X(files)  \
-  X(file_bytes) X(set) X(weight_files) X(notes)
+#define SHARDFIT_MODEL_PROFILE_FIELDS(X)                                                 \
+  X(name) X(architecture) X(source) X(quantization) X(n_layer) X(n_embd) X(n_head)       \
+  X(n_head_kv) X(head_dim_k) X(head_dim_v) X(n_ff) X(n_vocab) X(n_ctx_train) X(n_expert)  \
+  X(n_expert_used) X(n_expert_shared) X(n_ff_expert) X(n_layer_dense_lead)               \
+  X(expert_probs_bias) X(expert_weights_norm) X(expert_weights_scale)                    \
+  X(kv_lora_rank) X(q_lora_rank) X(qk_nope_dim) X(latent_expanded) X(rope_dim)           \
+  X(sliding_window) X(vision_heads) X(quant) X(tied_embeddings) X(layers) X(token_embd)  \
+  X(output) X(other) X(parameters) X(files) X(file_bytes) X(set) X(weight_files) X(notes)
 // clang-format on
 #define SHARDFIT_TO_JSON_FIELD(f) j[#f] = v.f;
 #define SHARDFIT_FROM_JSON_FIELD(f) detail::json_optional(j, #f, v.f);

@@ -70,9 +70,18 @@ struct model_profile {
   std::uint32_t n_expert_shared = 0;     ///< shared experts per MoE layer
   std::uint32_t n_ff_expert = 0;         ///< FFN width of one expert
   std::uint32_t n_layer_dense_lead = 0;  ///< leading dense layers of an MoE model
+  bool expert_probs_bias = false;        ///< a selection bias per expert (exp_probs_b)
+  bool expert_weights_norm = false;      ///< the chosen experts' weights are normalized
+  double expert_weights_scale = 0;       ///< and scaled by this (0 or 1: not scaled)
 
   std::uint32_t kv_lora_rank = 0;  ///< MLA latent rank (0 without MLA)
   std::uint32_t q_lora_rank = 0;
+  std::uint32_t qk_nope_dim = 0;  ///< latent attention: the non-rotary part of a query/key head
+  /// A latent-attention model the engine runs as ordinary multi-head attention: a deepseek2
+  /// GGUF converted before llama.cpp's native MLA (one whole attn_kv_b, no *_mla keys), whose
+  /// latent is decompressed to every head and cached that way (llama-model.cpp,
+  /// llama_model::load_hparams: is_mla needs key_length_mla and value_length_mla).
+  bool latent_expanded = false;
   std::uint32_t rope_dim = 0;  ///< rotary dims (MLA: qk_rope_head_dim)
   std::uint32_t sliding_window = 0;
 
@@ -138,8 +147,9 @@ struct model_profile {
   }
   /// @brief True for a mixture of experts.
   [[nodiscard]] bool is_moe() const noexcept { return n_expert != 0; }
-  /// @brief True for multi-head latent attention.
-  [[nodiscard]] bool is_mla() const noexcept { return kv_lora_rank != 0; }
+  /// @brief True for multi-head latent attention as the engine runs it (the cache holds the
+  /// latent); false for a latent model in the expanded layout.
+  [[nodiscard]] bool is_mla() const noexcept { return kv_lora_rank != 0 && !latent_expanded; }
 };
 
 /// @brief Options of `load_model`.

@@ -28,6 +28,12 @@ struct reserve_shape {
   std::uint64_t n_kv_swa = 0;     // KV cells per stream of sliding-window layers
   std::uint64_t n_stream = 1;     // KV streams (n_seq without a unified cache)
   bool flash_attn = true;
+  std::uint64_t latent_cell_bytes = 0;  // MLA: bytes of one cell's latent in the K cache
+};
+
+// The graph inputs of one KV cache: its mask and the K and V row indices of the stores.
+struct cache_inputs {
+  sim_graph::id mask, k_idxs, v_idxs;
 };
 
 // What a backend's part of the graph contains.
@@ -41,6 +47,96 @@ struct segment {
 
 inline std::uint64_t f32_bytes(std::uint64_t elements) {
   return elements * 4;
+}
+
+// The attention block of a latent-attention (deepseek2) layer, from the normed input `cur`
+// through the output projection, in either layout (llama.cpp de3ff815 src/models/deepseek2.cpp,
+// llama_model_deepseek2::graph::graph; llama-graph.cpp, llm_graph_context::build_attn_mha).
+// Q comes through the low-rank projection (attn_q_a, its norm, attn_q_b) or one attn_q; the
+// compressed KV (attn_kv_a_mqa) is split into the latent (normed) and the rotary key part.
+// MLA layout: the query's non-rotary part is absorbed into the latent (attn_k_b), K is the
+// latent plus the rotary part (one head), V is a view of the K cache, and the attention output
+// is decompressed per head (attn_v_b). Expanded layout: attn_kv_b decompresses the latent into
+// full K and V heads, the rotary key part is repeated over the heads, and attention is ordinary
+// multi-head attention over a K and a V cache.
+inline sim_graph::id latent_attention(sim_graph& g, const model_profile& m, const reserve_shape& r,
+                                      const layer_profile& L, sim_graph::id cur, sim_graph::id pos,
+                                      const cache_inputs& c, std::uint64_t n_kv) {
+  constexpr auto none = sim_graph::none;
+  const std::uint64_t T = r.n_tokens;
+  const std::uint64_t H = L.n_head;
+  const std::uint64_t kvr = m.kv_lora_rank;
+  const std::uint64_t rot = m.rope_dim;
+  const std::uint64_t dk = m.qk_nope_dim + rot;
+  const std::uint64_t dv = m.head_dim_v;
+  const bool mla = m.is_mla();
+
+  sim_graph::id q = none;
+  if (m.q_lora_rank != 0) {
+    const std::uint64_t qr = m.q_lora_rank;
+    auto qa = g.op(f32_bytes(qr * T), g.external(), cur);
+    qa = g.op(f32_bytes(qr * T), qa, none, none, none, true);          // rms_norm
+    qa = g.op(f32_bytes(qr * T), qa, g.external(), none, none, true);  // x norm weight
+    q = g.op(f32_bytes(H * dk * T), g.external(), qa);
+  } else {
+    q = g.op(f32_bytes(H * dk * T), g.external(), cur);
+  }
+  const auto q3 = g.view(q);
+  const auto kv_pe = g.op(f32_bytes((kvr + rot) * T), g.external(), cur);
+  const auto k_pe = g.op(f32_bytes(rot * T), g.view(kv_pe), pos);  // rope of the rotary part
+  auto latent = g.op(f32_bytes(kvr * T), g.view(kv_pe));           // rms_norm of the latent
+  latent = g.op(f32_bytes(kvr * T), latent, g.external(), none, none, true);
+
+  const auto kcache = g.external();
+  sim_graph::id attn = none;
+  if (mla) {
+    const auto q_pe = g.op(f32_bytes(rot * H * T), g.view(q3), pos);
+    const auto q_abs = g.op(f32_bytes(kvr * T * H), g.external(), g.view(g.view(q3)));
+    const auto qcur = g.op(f32_bytes((kvr + rot) * H * T), g.view(q_abs), q_pe);  // concat
+    const auto kcur = g.op(f32_bytes((kvr + rot) * T), g.view(latent), k_pe);     // concat
+    g.expand(qcur);
+    g.expand(kcur);
+    g.expand(g.view(kcache, g.view(kcur), c.k_idxs));  // set_rows into the K cache
+    const auto qp = g.view(qcur);
+    const auto kp = g.view(g.view(kcache));
+    const auto vp = g.view(g.view(kcache));  // V is the latent part of the K cache
+    if (r.flash_attn) {
+      auto o = g.op(f32_bytes(kvr * H * T), qp, kp, vp, c.mask);
+      o = g.op(f32_bytes(dv * T * H), g.external(), g.view(o));  // x attn_v_b
+      attn = g.view(g.op(f32_bytes(dv * H * T), g.view(o)));     // cont
+    } else {
+      const auto kq = g.op(f32_bytes(n_kv * T * H), kp, qp);
+      const auto sm = g.op(f32_bytes(n_kv * T * H), kq, c.mask, none, none, true);
+      const auto vt = g.op(n_kv * r.latent_cell_bytes * r.n_stream, g.view(vp));  // cont
+      auto kqv = g.op(f32_bytes(kvr * T * H), vt, sm);
+      kqv = g.op(f32_bytes(dv * T * H), g.external(), kqv);  // x attn_v_b
+      attn = g.op(f32_bytes(dv * H * T), g.view(kqv));       // cont_2d
+    }
+  } else {
+    const auto kv = g.op(f32_bytes(H * (m.qk_nope_dim + dv) * T), g.external(), latent);
+    const auto vcur = g.op(f32_bytes(dv * H * T), g.view(kv));         // cont
+    const auto qcur = g.op(f32_bytes(H * dk * T), q3, pos);            // rope of the rotary tail
+    const auto k_rep = g.op(f32_bytes(rot * H * T), k_pe);             // repeat over the heads
+    const auto kcur = g.op(f32_bytes(dk * H * T), g.view(kv), k_rep);  // concat
+    g.expand(qcur);
+    g.expand(vcur);
+    g.expand(kcur);
+    const auto vcache = g.external();
+    g.expand(g.view(kcache, g.view(kcur), c.k_idxs));
+    g.expand(g.view(vcache, g.view(vcur), c.v_idxs));
+    const auto qp = g.view(qcur);
+    const auto kp = g.view(g.view(kcache));
+    const auto vp = g.view(g.view(vcache));
+    if (r.flash_attn) {
+      attn = g.view(g.op(f32_bytes(dv * H * T), qp, kp, vp, c.mask));
+    } else {
+      const auto kq = g.op(f32_bytes(n_kv * T * H), kp, qp);
+      const auto sm = g.op(f32_bytes(n_kv * T * H), kq, c.mask, none, none, true);
+      const auto kqv = g.op(f32_bytes(dv * T * H), vp, sm);
+      attn = g.op(f32_bytes(dv * H * T), g.view(kqv));  // cont_2d
+    }
+  }
+  return g.op(f32_bytes(m.n_embd * T), g.external(), attn);  // output projection
 }
 
 // The peak bytes ggml-alloc reaches for `seg` of the model's worst-case graph.
@@ -69,9 +165,6 @@ inline std::uint64_t simulate_segment(const model_profile& m, const reserve_shap
     const auto pos = g.input(T * 4);
     const bool mla = m.is_mla();
     // One mask, one pair of index inputs per KV cache (the SWA cache has its own).
-    struct cache_inputs {
-      sim_graph::id mask, k_idxs, v_idxs;
-    };
     std::uint64_t v_max = 0;
     for (const auto& l : m.layers) v_max = std::max<std::uint64_t>(v_max, l.v_per_token);
     auto make_cache_inputs = [&](std::uint64_t n_kv) {
@@ -104,6 +197,9 @@ inline std::uint64_t simulate_segment(const model_profile& m, const reserve_shap
         auto x = g.op(f32_bytes(inner * T), g.external(), cur);
         auto y = g.op(f32_bytes(inner * T), x, g.external());
         cur = g.op(f32_bytes(E * T), g.external(), y);
+      } else if (m.kv_lora_rank != 0) {
+        cur =
+            latent_attention(g, m, r, L, cur, pos, L.swa ? swa : full, L.swa ? r.n_kv_swa : r.n_kv);
       } else {
         const cache_inputs& c = L.swa ? swa : full;
         const std::uint64_t n_kv = L.swa ? r.n_kv_swa : r.n_kv;
@@ -164,12 +260,25 @@ inline std::uint64_t simulate_segment(const model_profile& m, const reserve_shap
         const std::uint64_t ne = m.n_expert;
         const std::uint64_t nu = std::max<std::uint32_t>(1, m.n_expert_used);
         const std::uint64_t fe = m.n_ff_expert != 0 ? m.n_ff_expert : m.n_ff;
+        // llama-graph.cpp, llm_graph_context::build_moe_ffn: gating (softmax or sigmoid), a
+        // selection bias, top-k, the chosen weights, then their normalization and scale.
         auto logits = g.op(f32_bytes(ne * n_out), g.external(), x);
         auto probs = g.op(f32_bytes(ne * n_out), logits, sim_graph::none, sim_graph::none,
                           sim_graph::none, true);
-        const auto order = g.op(ne * n_out * 4, probs);                       // argsort (i32)
+        const auto selection =
+            m.expert_probs_bias ? g.op(f32_bytes(ne * n_out), probs, g.external()) : probs;
+        const auto order = g.op(ne * n_out * 4, selection);                   // argsort (i32)
         const auto selected = g.view(order);                                  // top-k
         auto weights = g.op(f32_bytes(nu * n_out), g.view(probs), selected);  // get_rows
+        if (m.expert_weights_norm) {
+          const auto sum = g.op(f32_bytes(n_out), g.view(weights));                 // sum_rows
+          const auto clamped = g.op(f32_bytes(n_out), sum);                         // clamp
+          weights = g.view(g.op(f32_bytes(nu * n_out), g.view(weights), clamped));  // div
+        }
+        if (m.expert_weights_scale != 0 && m.expert_weights_scale != 1) {
+          weights = g.op(f32_bytes(nu * n_out), weights, sim_graph::none, sim_graph::none,
+                         sim_graph::none, true);  // scale
+        }
         const auto up = g.op(f32_bytes(fe * nu * n_out), g.external(), x, selected);
         const auto gate = g.op(f32_bytes(fe * nu * n_out), g.external(), x, selected);
         const auto act = g.op(f32_bytes(fe * nu * n_out), gate, up);

@@ -91,6 +91,8 @@ inline model_profile gguf_profile(const gguf_set& set) {
   m.n_expert_shared = u32("expert_shared_count");
   m.n_ff_expert = u32("expert_feed_forward_length");
   m.n_layer_dense_lead = u32("leading_dense_block_count");
+  m.expert_weights_norm = f.get_bool(a + "expert_weights_norm").value_or(false);
+  m.expert_weights_scale = f.get_f64(a + "expert_weights_scale").value_or(0.0);
   m.kv_lora_rank = u32("attention.kv_lora_rank");
   m.q_lora_rank = u32("attention.q_lora_rank");
   m.rope_dim = u32("rope.dimension_count");
@@ -111,9 +113,15 @@ inline model_profile gguf_profile(const gguf_set& set) {
       head0 != 0 ? static_cast<std::uint32_t>(m.n_embd / head0) : 0;
   m.head_dim_k = u32("attention.key_length", default_head_dim);
   m.head_dim_v = u32("attention.value_length", default_head_dim);
-  const bool mla = f.find(a + "attention.key_length_mla") != nullptr;
-  if (mla)
-    m.head_dim_v = u32("attention.value_length_mla", m.head_dim_v);  // per head, decompressed
+  // llama.cpp runs latent attention only when both *_mla keys are set; an older deepseek2
+  // GGUF keeps attn_kv_b whole and caches full K and V heads (llama_model::load_hparams).
+  const bool mla = u32("attention.key_length_mla") != 0 && u32("attention.value_length_mla") != 0;
+  if (mla) m.head_dim_v = u32("attention.value_length_mla");  // per head, decompressed
+  m.latent_expanded = m.kv_lora_rank != 0 && !mla;
+  if (m.kv_lora_rank != 0) {
+    const std::uint32_t qk = mla ? u32("attention.key_length_mla") : m.head_dim_k;
+    m.qk_nope_dim = qk > m.rope_dim ? qk - m.rope_dim : 0;
+  }
   m.n_head = heads.empty() ? 0 : to_u32(heads.front(), f, a + "attention.head_count");
   m.n_head_kv = kv_heads.empty() ? 0 : to_u32(kv_heads.front(), f, a + "attention.head_count_kv");
 
@@ -179,6 +187,7 @@ inline model_profile gguf_profile(const gguf_set& set) {
     m.parameters += t.elements();
     type_counts[std::string(t.type.name)] += t.elements();
     const tensor_place p = place_gguf_tensor(t.name);
+    if (t.name.ends_with(".exp_probs_b.bias")) m.expert_probs_bias = true;
     switch (p.kind) {
       case tensor_place::layer:
         if (p.layer_index >= m.n_layer) {

@@ -54,6 +54,10 @@ inline model_profile hf_base_profile(const hf_config& c) {
   m.n_layer_dense_lead = c.is_moe() ? c.first_dense_layers : 0;
   m.kv_lora_rank = c.kv_lora_rank;
   m.q_lora_rank = c.q_lora_rank;
+  m.qk_nope_dim = c.is_mla() ? c.qk_nope_head_dim : 0;
+  m.expert_probs_bias = c.expert_selection_bias;
+  m.expert_weights_norm = c.norm_topk_prob;
+  m.expert_weights_scale = c.routed_scaling_factor;
   m.rope_dim = c.qk_rope_head_dim;
   m.sliding_window = c.sliding_window;
   m.vision_heads = c.vision_heads;
