@@ -8,11 +8,14 @@
 
 #include "support/clusters.hpp"
 #include "support/configs.hpp"
+#include "support/model_files.hpp"
 #include "support/models.hpp"
 #include "support/placement_checks.hpp"
+#include "support/temp_dir.hpp"
 
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -130,7 +133,27 @@ TEST(Planner, LlamaSeveralGpusOfOneWorkerGetBalancedLayerCounts) {
   EXPECT_EQ(r.chosen->offloaded_layers, 81U);
   expect_llama_bytes_match(r, llama70b(), rq.llama);
   EXPECT_TRUE(find_rejection(r, "worker 'box'", "fit.vram"));
-  EXPECT_EQ(r.alternatives.size(), 0U);  // identical GPUs: one candidate, not C(8,6) of them
+  // Identical GPUs: one candidate per GPU count (6, 7 or 8), not C(8,6) of them.
+  ASSERT_EQ(r.alternatives.size(), 2U);
+  EXPECT_EQ(r.alternatives[0].gpu_count(), 7U);
+  EXPECT_EQ(r.alternatives[1].gpu_count(), 8U);
+}
+
+// Identical GPUs with equal scores go by inventory order (the README's tie rule): two idle
+// 80 GB cards and a busy one; the plan takes GPU 0 with the busy card, not its twin GPU 2.
+TEST(Planner, LlamaTiesBetweenIdenticalGpusGoByInventoryOrder) {
+  cluster c = base();
+  c.workers.push_back(worker("box", 256_GiB,
+                             {gpu(0, "A100", 80_GiB), gpu(1, "A100", 80_GiB, 79_GiB),
+                              gpu(2, "A100", 80_GiB), gpu(3, "A100", 80_GiB, 20_GiB)}));
+  plan_request rq;
+  const auto r = plan(c, llama70b(), rq);
+  ASSERT_EQ(r.status, plan_status::planned);
+  EXPECT_EQ(r.chosen->stage, plan_stage::one_worker);
+  EXPECT_EQ(layout(*r.chosen), "box/main[0:47,3:34]");
+  for (const auto& a : r.alternatives) {
+    EXPECT_NE(layout(a), "box/main[2:47,3:34]") << "GPU 2 is GPU 0's twin";
+  }
 }
 
 TEST(Planner, LlamaMainPlusRpcServersWithPerServerLayerCounts) {
@@ -156,6 +179,62 @@ TEST(Planner, LlamaMainPlusRpcServersWithPerServerLayerCounts) {
   const auto one = plan(c, llama70b(), rq);
   ASSERT_EQ(one.status, plan_status::planned);
   EXPECT_EQ(one.chosen->stage, plan_stage::partial_offload);
+}
+
+// DeepSeek-R1's shape (61 layers: 3 dense, 58 of 256 experts; MLA layout) as a sparse GGUF.
+const model_profile& deepseek_r1_gguf(std::uint32_t type) {
+  static std::map<std::uint32_t, model_profile> cache;
+  static const shardfit::test::temp_dir dir;
+  auto it = cache.find(type);
+  if (it != cache.end()) return it->second;
+  shardfit::test::test_model r1;
+  r1.arch = "deepseek2";
+  r1.layers = 61;
+  r1.embd = 7168;
+  r1.heads = 128;
+  r1.q_lora = 1536;
+  r1.kv_lora = 512;
+  r1.qk_rope = 64;
+  r1.qk_nope = 128;
+  r1.v_head = 128;
+  r1.dense_lead = 3;
+  r1.ff = 18432;
+  r1.experts = 256;
+  r1.experts_used = 8;
+  r1.ff_expert = 2048;
+  r1.vocab = 129280;
+  r1.type = type;
+  r1.ctx_train = 163840;
+  const std::string path = dir / ("r1-" + std::to_string(type) + ".gguf");
+  return cache.emplace(type, load_model(shardfit::test::write_tiny_llama(path, r1))).first->second;
+}
+
+// A DeepSeek-R1 Q8_0 plan on two 8 x 80 GB workers: the RPC set grows from the capacity bound
+// one GPU at a time and is then pruned, so every RPC GPU carries layers no other could take.
+TEST(Planner, LlamaRpcSetIsGrownOneGpuAtATimeAndMinimal) {
+  cluster c = base();
+  c.workers.push_back(worker("a", 1024_GiB, gpus(8, "A100-80GB", 80_GiB)));
+  c.workers.push_back(worker("b", 1024_GiB, gpus(8, "A100-80GB", 80_GiB)));
+  const auto& m = deepseek_r1_gguf(8);
+  plan_request rq;
+  rq.llama.n_ctx = 2048;
+  const auto r = plan(c, m, rq);
+  ASSERT_EQ(r.status, plan_status::planned);
+  EXPECT_EQ(r.chosen->stage, plan_stage::multi_worker);
+  // 8 x 6 layers on the main worker, 8 (three of them the small dense ones) and 6 on two RPC
+  // GPUs, where the old fallback took the RPC worker's whole list when the capacity bound's set
+  // did not fit.
+  EXPECT_EQ(layout(*r.chosen), "a/main[0:6,1:6,2:6,3:6,4:6,5:6,6:6,7:6] b/rpc[0:8,1:6]");
+  EXPECT_EQ(r.chosen->offloaded_layers, 62U);
+  expect_llama_bytes_match(r, m, rq.llama);
+  // Minimal: without either RPC GPU, the same rules cannot offload every layer.
+  for (const std::uint32_t drop : {0U, 1U}) {
+    plan_request manual = rq;
+    manual.cpu_offload = false;
+    for (std::uint32_t g = 0; g < 8; ++g) manual.gpus.push_back({"a", g});
+    manual.gpus.push_back({"b", 1 - drop});
+    EXPECT_EQ(plan(c, m, manual).status, plan_status::no_fit) << "without b:" << drop;
+  }
 }
 
 TEST(Planner, LlamaPartialOffloadKeepsTheFirstLayersInRam) {

@@ -253,7 +253,7 @@ TEST(CliPlan, PlansTheExampleModelOnTheExampleLab) {
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("planned (one_worker)"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find(
-                "lab-a100$ CUDA_DEVICE_ORDER=PCI_BUS_ID CUDA_VISIBLE_DEVICES=2,3 llama-server -m "),
+                "lab-a100$ CUDA_DEVICE_ORDER=PCI_BUS_ID CUDA_VISIBLE_DEVICES=0,3 llama-server -m "),
             std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find(" -c 4096 -ngl 81 --tensor-split 47,34 --host 0.0.0.0 --port 8080\nnote: "),

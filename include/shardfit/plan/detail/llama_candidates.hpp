@@ -12,7 +12,9 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -115,6 +117,7 @@ class llama_enumerator : enumerator_base {
       });
       bool found = false;
       bool ram_short = false;
+      std::vector<std::vector<std::uint32_t>> tried;  // the sets emitted
       for (std::uint32_t k = 2; k <= limit && !found; ++k) {
         std::vector<std::uint32_t> pick(by_free.begin(), by_free.begin() + k);
         if (!bound_ok(w, pick, device_kind::gpu)) continue;
@@ -126,15 +129,17 @@ class llama_enumerator : enumerator_base {
         for (std::size_t s = 0; s + k <= asc.size(); ++s) {
           std::vector<std::uint32_t> run(asc.begin() + static_cast<std::ptrdiff_t>(s),
                                          asc.begin() + static_cast<std::ptrdiff_t>(s + k));
-          std::sort(run.begin(), run.end());
+          run = first_alike(w, usable, run);        // identical GPUs go by inventory order
           if (alike_gpus(c_, w, run, pick)) break;  // reached (a set like) the roomiest one
           if (!bound_ok(w, run, device_kind::gpu)) continue;
           if (auto tight = build(local_devs(w, run), 0, plan_stage::one_worker, &ram_short)) {
             out.push_back(std::move(*tight));
+            tried.push_back(run);
             break;
           }
         }
         out.push_back(std::move(*roomy));
+        tried.push_back(pick);
         if (k > 2) {
           reject(w, "fit.vram",
                  "fewer than " + std::to_string(k) + " of its GPUs cannot hold the model: the " +
@@ -142,6 +147,7 @@ class llama_enumerator : enumerator_base {
                      " free");
         }
       }
+      if (found) every_class_mix(w, usable, limit, tried, out);
       if (!found) {
         if (ram_short) {
           reject(w, "fit.ram",
@@ -203,7 +209,7 @@ class llama_enumerator : enumerator_base {
                                  est_.layer_compute(false).count();
       std::vector<std::pair<std::uint32_t, std::vector<std::uint32_t>>> rpc;  // view, gpus
       std::size_t devices = local.size();
-      std::optional<placement> got;
+      bool got = false;
       for (const auto& p : pool) {
         if (p.view == mi) continue;
         if (rpc.size() >= rq_.max_rpc_servers || devices >= llama_max_plan_devices) break;
@@ -216,15 +222,12 @@ class llama_enumerator : enumerator_base {
         devices += take.size();
         rpc.emplace_back(p.view, std::move(take));
         if (capacity < need) continue;
-        got = build(distributed_devs(mi, local, trim(capacity, rpc, need)), 0,
-                    plan_stage::multi_worker, nullptr);
-        if (!got)
-          got = build(distributed_devs(mi, local, rpc), 0, plan_stage::multi_worker, nullptr);
-        if (got) break;
+        if (fit_rpc_set(mi, local, rpc, trim(capacity, rpc, need), out)) {
+          got = true;
+          break;
+        }
       }
-      if (got) {
-        out.push_back(std::move(*got));
-      } else {
+      if (!got) {
         reject(m, "fit.vram",
                "as the main worker with " + std::to_string(rpc.size()) + " RPC worker" +
                    (rpc.size() == 1 ? "" : "s") + " (" + std::to_string(devices) +
@@ -520,11 +523,181 @@ class llama_enumerator : enumerator_base {
     return d;
   }
 
+  // `pick` with each GPU replaced by the lowest-index GPU of `usable` identical to it (not
+  // already taken), sorted: of identical GPUs, the first in inventory order are used.
+  [[nodiscard]] std::vector<std::uint32_t> first_alike(
+      const worker_view& w, std::vector<std::uint32_t> usable,
+      const std::vector<std::uint32_t>& pick) const {
+    std::sort(usable.begin(), usable.end());
+    std::vector<bool> taken(usable.size(), false);
+    std::vector<std::uint32_t> out;
+    for (const auto g : pick) {
+      for (std::size_t i = 0; i < usable.size(); ++i) {
+        if (!taken[i] && alike_gpus(c_, w, {usable[i]}, {g})) {
+          taken[i] = true;
+          out.push_back(usable[i]);
+          break;
+        }
+      }
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  // Every subset of a worker's GPUs (up to 8), else every mix of its GPU classes (identical
+  // GPUs: the first by index) when there are at most 256: the best-scoring set need not be the
+  // roomiest or the tightest run (binpack may prefer a fuller small GPU with a large one).
+  // Skips the sets in `tried`.
+  void every_class_mix(const worker_view& w, const std::vector<std::uint32_t>& usable,
+                       std::uint32_t limit, const std::vector<std::vector<std::uint32_t>>& tried,
+                       std::vector<placement>& out) const {
+    std::vector<std::uint32_t> by_index = usable;
+    std::sort(by_index.begin(), by_index.end());
+    if (by_index.size() <= 8) {
+      // Few GPUs: every subset, since where each GPU sits in the device order matters too (the
+      // last one takes the output layer). Subsets alike GPU for GPU in device order are one
+      // candidate: the first in inventory order.
+      using key_t = std::vector<std::tuple<std::uint64_t, std::uint64_t, std::string_view>>;
+      auto key = [&](const std::vector<std::uint32_t>& x) {
+        key_t k;
+        for (const auto g : x) {
+          k.emplace_back(w.gpus[g].free.count(), w.gpus[g].total.count(),
+                         c_.workers[w.worker].gpus[w.gpus[g].slot].name);
+        }
+        return k;
+      };
+      std::map<key_t, std::vector<std::uint32_t>> unique;
+      for (std::uint32_t mask = 1; mask < (1U << by_index.size()); ++mask) {
+        std::vector<std::uint32_t> pick;
+        for (std::size_t b = 0; b < by_index.size(); ++b) {
+          if ((mask >> b & 1U) != 0) pick.push_back(by_index[b]);
+        }
+        if (pick.size() < 2 || pick.size() > limit) continue;
+        auto [it, inserted] = unique.emplace(key(pick), pick);
+        if (!inserted && pick < it->second) it->second = pick;
+      }
+      std::set<key_t> seen;
+      for (const auto& t : tried) {
+        auto sorted = t;
+        std::sort(sorted.begin(), sorted.end());
+        seen.insert(key(sorted));
+      }
+      std::vector<std::vector<std::uint32_t>> picks;
+      for (auto& [k, pick] : unique) {
+        if (seen.count(k) == 0) picks.push_back(std::move(pick));
+      }
+      std::sort(picks.begin(), picks.end());
+      for (const auto& pick : picks) {
+        if (!bound_ok(w, pick, device_kind::gpu)) continue;
+        if (auto p = build(local_devs(w, pick), 0, plan_stage::one_worker, nullptr)) {
+          out.push_back(std::move(*p));
+        }
+      }
+      return;
+    }
+    std::vector<std::vector<std::uint32_t>> classes;
+    for (const auto g : by_index) {
+      auto it = std::find_if(classes.begin(), classes.end(),
+                             [&](const auto& cl) { return alike_gpus(c_, w, {cl.front()}, {g}); });
+      if (it == classes.end()) {
+        classes.push_back({g});
+      } else {
+        it->push_back(g);
+      }
+    }
+    std::uint64_t mixes = 1;
+    for (const auto& cl : classes) {
+      mixes *= cl.size() + 1;
+      if (mixes > 256) return;
+    }
+    std::vector<std::size_t> count(classes.size(), 0);
+    for (;;) {
+      std::size_t i = 0;  // next mix (an odometer over the class counts)
+      while (i < count.size() && count[i] == classes[i].size()) count[i++] = 0;
+      if (i == count.size()) return;
+      ++count[i];
+      std::vector<std::uint32_t> pick;
+      for (std::size_t c = 0; c < classes.size(); ++c) {
+        pick.insert(pick.end(), classes[c].begin(),
+                    classes[c].begin() + static_cast<std::ptrdiff_t>(count[c]));
+      }
+      if (pick.size() < 2 || pick.size() > limit || !bound_ok(w, pick, device_kind::gpu)) continue;
+      if (std::any_of(tried.begin(), tried.end(),
+                      [&](const auto& t) { return alike_gpus(c_, w, t, pick); })) {
+        continue;
+      }
+      if (auto p = build(local_devs(w, pick), 0, plan_stage::one_worker, nullptr)) {
+        out.push_back(std::move(*p));
+      }
+    }
+  }
+
+  using rpc_set = std::vector<std::pair<std::uint32_t, std::vector<std::uint32_t>>>;
+
+  // The RPC set for main worker `mi`: from `start` (the capacity bound's trimmed set), GPUs of
+  // `pool` (in its order: roomiest workers, roomiest GPUs first) are added one at a time until
+  // the layers fit, since per-GPU layer granularity can need more than the bound. Then every
+  // RPC GPU whose removal still fits is dropped (the smallest first), so no chosen RPC GPU is
+  // idle weight. Appends the minimal set's placement, and the grown set's when it differs (the
+  // scorer chooses); false when even the whole pool does not fit.
+  bool fit_rpc_set(std::uint32_t mi, const std::vector<std::uint32_t>& local, const rpc_set& pool,
+                   rpc_set set, std::vector<placement>& out) const {
+    auto try_set = [&](const rpc_set& s) {
+      return build(distributed_devs(mi, local, s), 0, plan_stage::multi_worker, nullptr);
+    };
+    auto has = [](const rpc_set& s, std::uint32_t view, std::uint32_t g) {
+      for (const auto& [v, gs] : s) {
+        if (v == view) return std::find(gs.begin(), gs.end(), g) != gs.end();
+      }
+      return false;
+    };
+    auto add = [&](rpc_set& s, std::uint32_t view, std::uint32_t g) {
+      for (auto& [v, gs] : s) {
+        if (v == view) {
+          gs.push_back(g);
+          return;
+        }
+      }
+      // Keep the pool's worker order.
+      auto pos = s.begin();
+      for (const auto& [v, gs] : pool) {
+        if (v == view) break;
+        if (pos != s.end() && pos->first == v) ++pos;
+      }
+      s.insert(pos, {view, {g}});
+    };
+    std::optional<placement> got = try_set(set);
+    for (std::size_t r = 0; r < pool.size() && !got; ++r) {
+      for (const auto g : pool[r].second) {
+        if (has(set, pool[r].first, g)) continue;
+        add(set, pool[r].first, g);
+        if ((got = try_set(set))) break;
+      }
+    }
+    if (!got) return false;
+    // Prune: the smallest GPUs of the last workers first.
+    rpc_set minimal = set;
+    std::optional<placement> best;
+    for (std::size_t r = minimal.size(); r-- > 0;) {
+      for (std::size_t k = minimal[r].second.size(); k-- > 0;) {
+        rpc_set fewer = minimal;
+        fewer[r].second.erase(fewer[r].second.begin() + static_cast<std::ptrdiff_t>(k));
+        if (fewer[r].second.empty()) fewer.erase(fewer.begin() + static_cast<std::ptrdiff_t>(r));
+        if (auto p = try_set(fewer)) {
+          minimal = std::move(fewer);
+          best = std::move(p);
+          if (r >= minimal.size()) break;  // the worker left the set
+        }
+      }
+    }
+    if (best) out.push_back(std::move(*best));
+    out.push_back(std::move(*got));
+    return true;
+  }
+
   // Drops RPC GPUs, smallest of the last-added workers first, while the capacity bound still
   // covers `need`; workers left without GPUs go.
-  [[nodiscard]] std::vector<std::pair<std::uint32_t, std::vector<std::uint32_t>>> trim(
-      std::uint64_t capacity, std::vector<std::pair<std::uint32_t, std::vector<std::uint32_t>>> rpc,
-      std::uint64_t need) const {
+  [[nodiscard]] rpc_set trim(std::uint64_t capacity, rpc_set rpc, std::uint64_t need) const {
     for (std::size_t r = rpc.size(); r-- > 0;) {
       auto& gpus = rpc[r].second;  // roomiest first
       while (!gpus.empty()) {
