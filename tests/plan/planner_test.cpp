@@ -133,10 +133,7 @@ TEST(Planner, LlamaSeveralGpusOfOneWorkerGetBalancedLayerCounts) {
   EXPECT_EQ(r.chosen->offloaded_layers, 81U);
   expect_llama_bytes_match(r, llama70b(), rq.llama);
   EXPECT_TRUE(find_rejection(r, "worker 'box'", "fit.vram"));
-  // Identical GPUs: one candidate per GPU count (6, 7 or 8), not C(8,6) of them.
-  ASSERT_EQ(r.alternatives.size(), 2U);
-  EXPECT_EQ(r.alternatives[0].gpu_count(), 7U);
-  EXPECT_EQ(r.alternatives[1].gpu_count(), 8U);
+  EXPECT_EQ(r.alternatives.size(), 0U);  // identical GPUs: one candidate, not C(8,6) of them
 }
 
 // Identical GPUs with equal scores go by inventory order (the README's tie rule): two idle

@@ -11,10 +11,9 @@
 #include <shardfit/plan/placement.hpp>
 
 #include <algorithm>
+#include <bit>
 #include <cstdint>
-#include <map>
 #include <optional>
-#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -118,12 +117,14 @@ class llama_enumerator : enumerator_base {
       bool found = false;
       bool ram_short = false;
       std::vector<std::vector<std::uint32_t>> tried;  // the sets emitted
+      std::uint32_t found_k = 0;                      // the fewest GPUs that hold it
       for (std::uint32_t k = 2; k <= limit && !found; ++k) {
         std::vector<std::uint32_t> pick(by_free.begin(), by_free.begin() + k);
         if (!bound_ok(w, pick, device_kind::gpu)) continue;
         auto roomy = build(local_devs(w, pick), 0, plan_stage::one_worker, &ram_short);
         if (!roomy) continue;
         found = true;
+        found_k = k;
         // The tightest run of k GPUs (by free memory, ascending) that still fits.
         std::vector<std::uint32_t> asc(by_free.rbegin(), by_free.rend());
         for (std::size_t s = 0; s + k <= asc.size(); ++s) {
@@ -147,7 +148,7 @@ class llama_enumerator : enumerator_base {
                      " free");
         }
       }
-      if (found) every_class_mix(w, usable, limit, tried, out);
+      if (found) every_class_mix(w, usable, found_k, tried, out);
       if (!found) {
         if (ram_short) {
           reject(w, "fit.ram",
@@ -544,52 +545,77 @@ class llama_enumerator : enumerator_base {
     return out;
   }
 
-  // Every subset of a worker's GPUs (up to 8), else every mix of its GPU classes (identical
-  // GPUs: the first by index) when there are at most 256: the best-scoring set need not be the
-  // roomiest or the tightest run (binpack may prefer a fuller small GPU with a large one).
-  // Skips the sets in `tried`.
+  // Every set of `k_gpus` (the fewest that hold the model) of a worker's GPUs (up to 8), else
+  // every mix of its GPU classes (identical GPUs: the first by index) when there are at most
+  // 256: the best-scoring set need not be the roomiest or the tightest run (binpack may prefer
+  // a fuller small GPU with a large one). Skips the sets in `tried`.
   void every_class_mix(const worker_view& w, const std::vector<std::uint32_t>& usable,
-                       std::uint32_t limit, const std::vector<std::vector<std::uint32_t>>& tried,
+                       std::uint32_t k_gpus, const std::vector<std::vector<std::uint32_t>>& tried,
                        std::vector<placement>& out) const {
     std::vector<std::uint32_t> by_index = usable;
     std::sort(by_index.begin(), by_index.end());
     if (by_index.size() <= 8) {
       // Few GPUs: every subset, since where each GPU sits in the device order matters too (the
       // last one takes the output layer). Subsets alike GPU for GPU in device order are one
-      // candidate: the first in inventory order.
-      using key_t = std::vector<std::tuple<std::uint64_t, std::uint64_t, std::string_view>>;
-      auto key = [&](const std::vector<std::uint32_t>& x) {
-        key_t k;
-        for (const auto g : x) {
-          k.emplace_back(w.gpus[g].free.count(), w.gpus[g].total.count(),
-                         c_.workers[w.worker].gpus[w.gpus[g].slot].name);
+      // candidate: the first in inventory order. A subset's key: its GPUs' class ids in order.
+      std::vector<std::uint64_t> cls(by_index.size());
+      for (std::size_t i = 0; i < by_index.size(); ++i) {
+        cls[i] = i;
+        for (std::size_t j = 0; j < i; ++j) {
+          if (alike_gpus(c_, w, {by_index[j]}, {by_index[i]})) {
+            cls[i] = cls[j];
+            break;
+          }
+        }
+      }
+      std::vector<std::uint64_t> spare_of(by_index.size());
+      for (std::size_t i = 0; i < by_index.size(); ++i) {
+        spare_of[i] = spare(w.gpus[by_index[i]].free, device_kind::gpu);
+      }
+      auto key_of = [&](std::uint32_t mask) {
+        std::uint64_t k = 0;
+        for (std::size_t b = 0; b < by_index.size(); ++b) {
+          if ((mask >> b & 1U) != 0) k = k * 16 + cls[b] + 1;
         }
         return k;
       };
-      std::map<key_t, std::vector<std::uint32_t>> unique;
+      auto mask_of = [&](const std::vector<std::uint32_t>& t) {
+        std::uint32_t m = 0;
+        for (const auto g : t) {
+          const auto it = std::find(by_index.begin(), by_index.end(), g);
+          if (it != by_index.end()) m |= 1U << (it - by_index.begin());
+        }
+        return m;
+      };
+      std::vector<std::uint64_t> seen;
+      for (const auto& t : tried) seen.push_back(key_of(mask_of(t)));
+      // Of alike subsets, keep the lexicographically smallest (masks do not visit it first).
+      std::vector<std::pair<std::uint64_t, std::vector<std::uint32_t>>> unique;
       for (std::uint32_t mask = 1; mask < (1U << by_index.size()); ++mask) {
+        if (static_cast<std::uint32_t>(std::popcount(mask)) != k_gpus) continue;
+        std::uint64_t cap = 0;
+        for (std::size_t b = 0; b < by_index.size(); ++b) {
+          if ((mask >> b & 1U) != 0) cap += spare_of[b];
+        }
+        if (cap < layers_bytes_.count()) continue;
+        const std::uint64_t k = key_of(mask);
+        if (std::find(seen.begin(), seen.end(), k) != seen.end()) continue;
         std::vector<std::uint32_t> pick;
         for (std::size_t b = 0; b < by_index.size(); ++b) {
           if ((mask >> b & 1U) != 0) pick.push_back(by_index[b]);
         }
-        if (pick.size() < 2 || pick.size() > limit) continue;
-        auto [it, inserted] = unique.emplace(key(pick), pick);
-        if (!inserted && pick < it->second) it->second = pick;
+        auto it =
+            std::find_if(unique.begin(), unique.end(), [&](const auto& u) { return u.first == k; });
+        if (it == unique.end()) {
+          unique.emplace_back(k, std::move(pick));
+        } else if (pick < it->second) {
+          it->second = std::move(pick);
+        }
       }
-      std::set<key_t> seen;
-      for (const auto& t : tried) {
-        auto sorted = t;
-        std::sort(sorted.begin(), sorted.end());
-        seen.insert(key(sorted));
-      }
-      std::vector<std::vector<std::uint32_t>> picks;
-      for (auto& [k, pick] : unique) {
-        if (seen.count(k) == 0) picks.push_back(std::move(pick));
-      }
-      std::sort(picks.begin(), picks.end());
-      for (const auto& pick : picks) {
-        if (!bound_ok(w, pick, device_kind::gpu)) continue;
-        if (auto p = build(local_devs(w, pick), 0, plan_stage::one_worker, nullptr)) {
+      std::sort(unique.begin(), unique.end(),
+                [](const auto& x, const auto& y) { return x.second < y.second; });
+      for (const auto& u : unique) {
+        if (auto p = build(local_devs(w, u.second), 0, plan_stage::one_worker, nullptr)) {
           out.push_back(std::move(*p));
         }
       }
@@ -621,7 +647,7 @@ class llama_enumerator : enumerator_base {
         pick.insert(pick.end(), classes[c].begin(),
                     classes[c].begin() + static_cast<std::ptrdiff_t>(count[c]));
       }
-      if (pick.size() < 2 || pick.size() > limit || !bound_ok(w, pick, device_kind::gpu)) continue;
+      if (pick.size() != k_gpus || !bound_ok(w, pick, device_kind::gpu)) continue;
       if (std::any_of(tried.begin(), tried.end(),
                       [&](const auto& t) { return alike_gpus(c_, w, t, pick); })) {
         continue;
