@@ -587,24 +587,7 @@ TEST(EstimateLlama, DeepseekBothLayoutsMatchLlamaCpp) {
 // counted each head's query against the whole cached K row (12 GiB at context 2048).
 TEST(EstimateLlama, DeepseekR1ExpandedLayoutComputeBufferIsMultiHeadAttention) {
   temp_dir d;
-  test_model r1;
-  r1.arch = "deepseek2";
-  r1.layers = 61;
-  r1.embd = 7168;
-  r1.heads = 128;
-  r1.q_lora = 1536;
-  r1.kv_lora = 512;
-  r1.qk_rope = 64;
-  r1.qk_nope = 128;
-  r1.v_head = 128;
-  r1.dense_lead = 3;
-  r1.ff = 18432;
-  r1.experts = 256;
-  r1.experts_used = 8;
-  r1.ff_expert = 2048;
-  r1.vocab = 129280;
-  r1.type = 2;
-  r1.ctx_train = 163840;
+  test_model r1 = shardfit::test::deepseek_r1_shape(2);
   llama_settings s;
   s.n_ctx = 2048;
   s.flash_attn = flash_attn_mode::on;

@@ -184,24 +184,7 @@ const model_profile& deepseek_r1_gguf(std::uint32_t type) {
   static const shardfit::test::temp_dir dir;
   auto it = cache.find(type);
   if (it != cache.end()) return it->second;
-  shardfit::test::test_model r1;
-  r1.arch = "deepseek2";
-  r1.layers = 61;
-  r1.embd = 7168;
-  r1.heads = 128;
-  r1.q_lora = 1536;
-  r1.kv_lora = 512;
-  r1.qk_rope = 64;
-  r1.qk_nope = 128;
-  r1.v_head = 128;
-  r1.dense_lead = 3;
-  r1.ff = 18432;
-  r1.experts = 256;
-  r1.experts_used = 8;
-  r1.ff_expert = 2048;
-  r1.vocab = 129280;
-  r1.type = type;
-  r1.ctx_train = 163840;
+  const auto r1 = shardfit::test::deepseek_r1_shape(type);
   const std::string path = dir / ("r1-" + std::to_string(type) + ".gguf");
   return cache.emplace(type, load_model(shardfit::test::write_tiny_llama(path, r1))).first->second;
 }

@@ -54,6 +54,32 @@ struct test_model {
 };
 using tiny_llama = test_model;
 
+// DeepSeek-R1's shape (61 layers: 3 dense, 58 with 256 experts of which 8 are used, one
+// shared; latent rank 512, query rank 1536) in GGML type `type`, MLA layout unless `mla` is
+// false.
+inline test_model deepseek_r1_shape(std::uint32_t type, bool mla = true) {
+  test_model r1;
+  r1.arch = "deepseek2";
+  r1.layers = 61;
+  r1.embd = 7168;
+  r1.heads = 128;
+  r1.q_lora = 1536;
+  r1.kv_lora = 512;
+  r1.qk_rope = 64;
+  r1.qk_nope = 128;
+  r1.v_head = 128;
+  r1.dense_lead = 3;
+  r1.ff = 18432;
+  r1.experts = 256;
+  r1.experts_used = 8;
+  r1.ff_expert = 2048;
+  r1.vocab = 129280;
+  r1.type = type;
+  r1.ctx_train = 163840;
+  r1.mla = mla;
+  return r1;
+}
+
 inline std::uint32_t llama_ftype(std::uint32_t ggml_type) {
   switch (ggml_type) {
     case 0:
