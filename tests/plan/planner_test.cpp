@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
@@ -151,6 +152,75 @@ TEST(Planner, LlamaTiesBetweenIdenticalGpusGoByInventoryOrder) {
   for (const auto& a : r.alternatives) {
     EXPECT_NE(layout(a), "box/main[2:47,3:34]") << "GPU 2 is GPU 0's twin";
   }
+}
+
+// A rejection names the constraint that binds: two GPUs whose free memory would cover the
+// layers in sum (0.30 GiB over) but not whole layer by whole layer.
+TEST(Planner, LlamaRejectionNamesLayerGranularityWhenTheSumWouldFit) {
+  cluster c = base();
+  c.workers.push_back(worker("w", 256_GiB, gpus(2, "GPU", 8600_MiB)));
+  plan_request rq;
+  rq.cpu_offload = false;
+  const auto r = plan(c, llama8b(), rq);
+  ASSERT_EQ(r.status, plan_status::no_fit);
+  const auto* x = find_rejection(r, "worker 'w'", "fit.vram");
+  ASSERT_NE(x, nullptr);
+  std::vector<std::string> reasons;
+  for (const auto& y : r.rejected) reasons.push_back(y.reason);
+  EXPECT_NE(std::find(reasons.begin(), reasons.end(),
+                      "its 2 usable GPUs cannot hold the layers: each GPU takes whole layers (up "
+                      "to 0.42 GiB each with its KV cache) and the last one also the output layer "
+                      "(0.98 GiB), so the 0.30 GiB left over in sum is split into pieces too small "
+                      "for one more layer"),
+            reasons.end());
+  // No main + RPC rejection where there is no other worker to serve RPC.
+  for (const auto& reason : reasons) EXPECT_EQ(reason.find("0 RPC workers"), std::string::npos);
+  // 100 MiB less and the sum itself is short: then the message says so.
+  c.workers[0].gpus = gpus(2, "GPU", 8400_MiB);
+  const auto short_sum = plan(c, llama8b(), rq);
+  reasons.clear();
+  for (const auto& y : short_sum.rejected) reasons.push_back(y.reason);
+  EXPECT_NE(std::find(reasons.begin(), reasons.end(),
+                      "its 2 usable GPUs cannot hold the layers: after compute buffers they have "
+                      "14.41 GiB for the 14.48 GiB of layers"),
+            reasons.end());
+}
+
+TEST(Planner, GpuLayersZeroPlansCpuOnlyWithoutPromisingPartialOffload) {
+  cluster c = base();
+  c.workers.push_back(worker("w", 256_GiB, gpus(1, "RTX 4090", 24_GiB)));
+  plan_request rq;
+  rq.gpu_layers = 0;
+  const auto r = plan(c, llama8b(), rq);
+  ASSERT_EQ(r.status, plan_status::planned);
+  EXPECT_EQ(r.chosen->stage, plan_stage::cpu_only);
+  ASSERT_EQ(r.messages.size(), 2U);
+  EXPECT_EQ(r.messages[0], "--gpu-layers 0 keeps every layer in RAM: only a CPU plan is made");
+  EXPECT_EQ(r.messages[1], "no GPU can take a layer: the model runs on the CPU");
+}
+
+TEST(Planner, StagesTriedNamesTheStageOfAManualSelection) {
+  cluster c = base();
+  c.workers.push_back(worker("w", 256_GiB, gpus(2, "RTX 4090", 24_GiB)));
+  c.workers.push_back(worker("v", 256_GiB, gpus(1, "RTX 4090", 24_GiB)));
+  plan_request rq;
+  rq.gpus = {{"w", 0}, {"w", 1}};
+  auto r = plan(c, llama8b(), rq);
+  ASSERT_EQ(r.status, plan_status::planned);
+  EXPECT_EQ(r.stages, (std::vector<plan_stage>{plan_stage::one_worker}));
+  rq.gpus = {{"w", 0}, {"v", 0}};
+  r = plan(c, llama8b(), rq);
+  ASSERT_EQ(r.status, plan_status::planned);
+  EXPECT_EQ(r.stages, (std::vector<plan_stage>{plan_stage::multi_worker}));
+  rq.gpus = {{"w", 0}};
+  r = plan(c, llama70b(), rq);  // one 24 GB card: the first layers stay in RAM
+  ASSERT_EQ(r.status, plan_status::planned);
+  EXPECT_EQ(r.stages, (std::vector<plan_stage>{plan_stage::partial_offload}));
+  rq.engine = backend::vllm;
+  rq.gpus = {{"w", 0}, {"w", 1}};
+  r = plan(c, llama8b(), rq);
+  ASSERT_EQ(r.status, plan_status::planned);
+  EXPECT_EQ(r.stages, (std::vector<plan_stage>{plan_stage::one_worker}));
 }
 
 TEST(Planner, LlamaMainPlusRpcServersWithPerServerLayerCounts) {

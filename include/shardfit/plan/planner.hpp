@@ -84,6 +84,14 @@ inline bool ranks_before(const placement& a, const placement& b) {
   return rank_key(a) < rank_key(b);
 }
 
+// The stage a manual GPU selection stands for: one GPU, one worker's GPUs, or several workers.
+inline plan_stage manual_stage(const std::vector<gpu_ref>& gpus) {
+  for (const auto& g : gpus) {
+    if (g.worker != gpus.front().worker) return plan_stage::multi_worker;
+  }
+  return gpus.size() > 1 ? plan_stage::one_worker : plan_stage::single_gpu;
+}
+
 inline bytes largest_worker_vram(const cluster_view& v) {
   bytes best{};
   for (const auto& w : v.workers) {
@@ -129,10 +137,12 @@ plan_result plan_on(const cluster& c, const model_profile& m, const plan_request
     const llama_estimator est = estimator.llama(m, rq.llama);
     const llama_enumerator en(c, view, est, rq, r.rejected);
     if (!rq.gpus.empty()) {
-      r.stages.push_back(plan_stage::single_gpu);
       found = en.manual(rq.gpus);
+      r.stages.push_back(found.empty() ? manual_stage(rq.gpus) : found.front().stage);
     } else {
-      if (!en.full_offload_allowed()) {
+      if (rq.gpu_layers && *rq.gpu_layers == 0) {
+        r.messages.emplace_back("--gpu-layers 0 keeps every layer in RAM: only a CPU plan is made");
+      } else if (!en.full_offload_allowed()) {
         r.messages.push_back("--gpu-layers " + std::to_string(*rq.gpu_layers) +
                              " keeps some layers in RAM: only partial offload is planned");
       }
@@ -178,8 +188,8 @@ plan_result plan_on(const cluster& c, const model_profile& m, const plan_request
     }
     if (wish_ok) {
       if (!rq.gpus.empty()) {
-        r.stages.push_back(plan_stage::single_gpu);
         found = en.manual(rq.gpus);
+        r.stages.push_back(found.empty() ? manual_stage(rq.gpus) : found.front().stage);
       } else {
         stage_driver driver(en);
         run_stages(driver);

@@ -155,10 +155,13 @@ class llama_enumerator : enumerator_base {
                  "its GPUs could hold the layers but its RAM cannot hold the host part (" +
                      gib(one_device_need().host) + " needed, " + gib(w.ram) + " free)");
         } else {
+          std::vector<std::uint32_t> roomiest = by_free;
+          roomiest.resize(limit);
+          std::uint64_t cap = 0;
+          for (auto g : roomiest) cap += spare(w.gpus[g].free, device_kind::gpu);
           reject(w, "fit.vram",
-                 "its " + std::to_string(limit) + " usable GPUs (" +
-                     gib(sum_free(w, usable, limit)) + " free) cannot hold the model's " +
-                     gib(layers_bytes_) + " of layers with their compute buffers");
+                 "its " + std::to_string(limit) + " usable GPUs cannot hold the layers: " +
+                     shortfall(cap, layers_bytes_.count()));
         }
       }
     }
@@ -228,13 +231,12 @@ class llama_enumerator : enumerator_base {
           break;
         }
       }
-      if (!got) {
+      if (!got && !rpc.empty()) {
         reject(m, "fit.vram",
                "as the main worker with " + std::to_string(rpc.size()) + " RPC worker" +
                    (rpc.size() == 1 ? "" : "s") + " (" + std::to_string(devices) +
                    " devices; llama.cpp takes at most " + std::to_string(llama_max_plan_devices) +
-                   ") the GPUs hold " + gib(bytes{capacity}) + " of the " + gib(bytes{need}) +
-                   " the layers need");
+                   ") the GPUs cannot hold the layers: " + shortfall(capacity, need));
       }
     }
     return out;
@@ -481,6 +483,20 @@ class llama_enumerator : enumerator_base {
     const std::uint64_t fixed =
         est_.layer_compute(false).count() + est_.device_overhead(kind).count();
     return free.count() > fixed ? free.count() - fixed : 0;
+  }
+
+  // Why GPUs with `capacity` bytes to spare (free memory less each one's compute buffer and
+  // overhead) do not take layers needing `need`: too little in all, or, when the sum would
+  // cover them, that each GPU takes whole layers (the constraint that binds then).
+  [[nodiscard]] std::string shortfall(std::uint64_t capacity, std::uint64_t need) const {
+    if (capacity < need) {
+      return "after compute buffers they have " + gib(bytes{capacity}) + " for the " +
+             gib(bytes{need}) + " of layers";
+    }
+    return "each GPU takes whole layers (up to " + gib(est_.max_layer_cost()) +
+           " each with its KV cache) and the last one also the output layer (" +
+           gib(est_.output_weights()) + "), so the " + gib(bytes{capacity - need}) +
+           " left over in sum is split into pieces too small for one more layer";
   }
 
   [[nodiscard]] bytes sum_free(const worker_view& w, const std::vector<std::uint32_t>& gpus,
