@@ -25,6 +25,7 @@
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -367,7 +368,9 @@ inline std::int64_t now_ns() {
 
 /// @brief Remembers directory scans keyed by the directory's (path, size, mtime, inode) and
 /// parsed index files keyed by the file's (path, size, mtime, inode), so repeated discovery
-/// neither stats every file again nor re-reads indexes. Not thread-safe.
+/// neither stats every file again nor re-reads indexes. Safe to share between threads: lookups
+/// and inserts take an internal lock (scans run outside it, so two threads may scan one
+/// directory at once; the later result is kept).
 ///
 /// A directory modified within `racy_window` before its scan started is scanned again next time
 /// (as git treats racy index entries): a second change inside one timestamp tick would not move
@@ -381,13 +384,23 @@ class discovery_cache {
       : racy_window_ns_(racy_window.count()) {}
 
   /// @brief Directory scans answered from the cache.
-  [[nodiscard]] std::size_t hits() const noexcept { return hits_; }
+  [[nodiscard]] std::size_t hits() const {
+    const std::lock_guard lock(mutex_);
+    return hits_;
+  }
   /// @brief Directory scans that read the directory.
-  [[nodiscard]] std::size_t misses() const noexcept { return misses_; }
+  [[nodiscard]] std::size_t misses() const {
+    const std::lock_guard lock(mutex_);
+    return misses_;
+  }
   /// @brief Directories remembered.
-  [[nodiscard]] std::size_t size() const noexcept { return dirs_.size(); }
+  [[nodiscard]] std::size_t size() const {
+    const std::lock_guard lock(mutex_);
+    return dirs_.size();
+  }
   /// @brief Forgets everything.
   void clear() {
+    const std::lock_guard lock(mutex_);
     dirs_.clear();
     indexes_.clear();
   }
@@ -407,6 +420,7 @@ class discovery_cache {
   };
 
   std::int64_t racy_window_ns_;
+  mutable std::mutex mutex_;  // guards everything below
   std::size_t hits_ = 0;
   std::size_t misses_ = 0;
   std::unordered_map<std::string, dir_record> dirs_;
@@ -683,16 +697,24 @@ class discoverer {
 
   std::shared_ptr<const dir_scan> scan_dir(const std::string& dir, const file_stat& st) {
     if (cache_ == nullptr) return std::make_shared<const dir_scan>(scan_now(dir));
-    const auto it = cache_->dirs_.find(dir);
-    if (it != cache_->dirs_.end() && it->second.stat == st &&
-        st.mtime_ns + cache_->racy_window_ns_ < it->second.scanned_at_ns &&
-        files_unchanged(*it->second.scan)) {
-      ++cache_->hits_;
-      return it->second.scan;
+    std::shared_ptr<const dir_scan> cached;
+    {
+      const std::lock_guard lock(cache_->mutex_);
+      const auto it = cache_->dirs_.find(dir);
+      if (it != cache_->dirs_.end() && it->second.stat == st &&
+          st.mtime_ns + cache_->racy_window_ns_ < it->second.scanned_at_ns) {
+        cached = it->second.scan;
+      }
     }
-    ++cache_->misses_;
+    if (cached && files_unchanged(*cached)) {
+      const std::lock_guard lock(cache_->mutex_);
+      ++cache_->hits_;
+      return cached;
+    }
     const std::int64_t started = now_ns();
     auto scan = std::make_shared<const dir_scan>(scan_now(dir));
+    const std::lock_guard lock(cache_->mutex_);
+    ++cache_->misses_;
     cache_->dirs_[dir] = {st, started, scan};
     return scan;
   }
@@ -716,12 +738,16 @@ class discoverer {
 
   std::shared_ptr<const weight_index> load_index(const std::string& path, const file_stat& st) {
     if (cache_ != nullptr) {
+      const std::lock_guard lock(cache_->mutex_);
       const auto it = cache_->indexes_.find(path);
       if (it != cache_->indexes_.end() && it->second.stat == st) return it->second.index;
     }
     auto idx = std::make_shared<const weight_index>(
         parse_weight_index(fs_.read_file(path, options_.max_index_bytes), path));
-    if (cache_ != nullptr) cache_->indexes_[path] = {st, idx};
+    if (cache_ != nullptr) {
+      const std::lock_guard lock(cache_->mutex_);
+      cache_->indexes_[path] = {st, idx};
+    }
     return idx;
   }
 
