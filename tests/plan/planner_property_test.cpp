@@ -233,6 +233,10 @@ void check_placement(const placement& p, const cluster& c, const model_profile& 
     }
     if (rq.gpu_layers) {
       EXPECT_LE(p.offloaded_layers, *rq.gpu_layers);
+      // --gpu-layers N is exact when it keeps layers in RAM.
+      if (p.stage == plan_stage::partial_offload) {
+        EXPECT_EQ(p.offloaded_layers, *rq.gpu_layers);
+      }
     }
     if (p.stage != plan_stage::cpu_only) {
       EXPECT_FALSE(main.gpus.empty());

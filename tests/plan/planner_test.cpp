@@ -287,6 +287,50 @@ TEST(Planner, LlamaRpcSetIsGrownOneGpuAtATimeAndMinimal) {
   }
 }
 
+// Main + RPC + RAM (issue 16): when no full offload fits, the main worker's GPUs, an RPC
+// server's GPU and the first layers in the main worker's RAM; --gpu-layers N is exact, with the
+// RPC GPUs when the main worker's alone cannot take N, and refused with the most that fit
+// otherwise (never fewer layers silently, never a CPU-only plan instead).
+TEST(Planner, LlamaPartialOffloadAddsRpcServersAndGpuLayersIsExact) {
+  cluster c = base();
+  c.workers.push_back(worker("main", 256_GiB, gpus(2, "RTX 4090", 24_GiB)));
+  c.workers.push_back(worker("rpc", 64_GiB, gpus(1, "RTX 4090", 24_GiB)));
+  plan_request rq;
+  auto r = plan(c, llama70b(), rq);
+  ASSERT_EQ(r.status, plan_status::planned);
+  EXPECT_EQ(r.chosen->stage, plan_stage::partial_offload);
+  EXPECT_EQ(layout(*r.chosen), "main/main[0:14,1:13]cpu41 rpc/rpc[0:13]");
+  EXPECT_EQ(r.chosen->offloaded_layers, 40U);  // the main worker's 2 GPUs alone: 26
+  expect_llama_bytes_match(r, llama70b(), rq.llama);
+
+  rq.gpu_layers = 30;  // more than the main worker's 26: one RPC GPU takes the rest
+  r = plan(c, llama70b(), rq);
+  ASSERT_EQ(r.status, plan_status::planned);
+  EXPECT_EQ(layout(*r.chosen), "main/main[0:10,1:10]cpu51 rpc/rpc[0:10]");
+  EXPECT_EQ(r.chosen->offloaded_layers, 30U);
+
+  rq.gpu_layers = 20;  // the main worker's GPUs suffice: no RPC server
+  r = plan(c, llama70b(), rq);
+  ASSERT_EQ(r.status, plan_status::planned);
+  EXPECT_EQ(r.chosen->offloaded_layers, 20U);
+  EXPECT_EQ(r.chosen->workers.size(), 1U);
+
+  rq.gpu_layers = 50;  // more than every GPU holds: refused, saying how many fit
+  r = plan(c, llama70b(), rq);
+  ASSERT_EQ(r.status, plan_status::no_fit);
+  const auto* x = find_rejection(r, "worker 'main'", "gpu_layers");
+  ASSERT_NE(x, nullptr);
+  EXPECT_EQ(x->reason,
+            "--gpu-layers 50 asks for more than its GPUs and the RPC servers' hold: at most 40 of "
+            "81 layers");
+
+  rq.distributed = false;  // one worker: the main worker's GPUs alone
+  rq.gpu_layers.reset();
+  r = plan(c, llama70b(), rq);
+  ASSERT_EQ(r.status, plan_status::planned);
+  EXPECT_EQ(layout(*r.chosen), "main/main[0:13,1:13]cpu55");
+}
+
 TEST(Planner, LlamaPartialOffloadKeepsTheFirstLayersInRam) {
   cluster c = base();
   c.workers.push_back(worker("w", 256_GiB, gpus(2, "RTX 4090", 24_GiB)));

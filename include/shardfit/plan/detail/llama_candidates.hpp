@@ -171,26 +171,7 @@ class llama_enumerator : enumerator_base {
   [[nodiscard]] std::vector<placement> multi_worker() const {
     std::vector<placement> out;
     if (!full_offload_allowed() || !rq_.distributed || rq_.max_rpc_servers == 0) return out;
-    // The pool of RPC workers, roomiest first (inventory order among equals).
-    struct pooled {
-      std::uint32_t view;
-      std::vector<std::uint32_t> gpus;  // usable as RPC devices, roomiest first
-      std::uint64_t capacity;
-    };
-    std::vector<pooled> pool;
-    for (std::uint32_t i = 0; i < v_.workers.size(); ++i) {
-      const auto& w = v_.workers[i];
-      auto usable = usable_gpus(w, min_rpc_, false);
-      if (usable.empty()) continue;
-      std::stable_sort(usable.begin(), usable.end(), [&](std::uint32_t a, std::uint32_t b) {
-        return w.gpus[a].free > w.gpus[b].free;
-      });
-      std::uint64_t cap = 0;
-      for (auto g : usable) cap += spare(w.gpus[g].free, device_kind::rpc);
-      pool.push_back({i, std::move(usable), cap});
-    }
-    std::stable_sort(pool.begin(), pool.end(),
-                     [](const pooled& a, const pooled& b) { return a.capacity > b.capacity; });
+    const auto& pool = rpc_pool();
     const auto one = one_device_need();
     for (std::uint32_t mi = 0; mi < v_.workers.size(); ++mi) {
       const auto& m = v_.workers[mi];
@@ -282,6 +263,17 @@ class llama_enumerator : enumerator_base {
           best_h = hi;
         }
       }
+      // Main + RPC servers + the rest in RAM, when the RPC GPUs offload more layers.
+      if (auto d = distributed_partial(wi, usable, best ? best_h : L_)) best = std::move(d);
+      if (best && rq_.gpu_layers && best->offloaded_layers != *rq_.gpu_layers) {
+        // --gpu-layers N is exact: fewer layers on the GPUs is a different plan.
+        reject(w, "gpu_layers",
+               "--gpu-layers " + std::to_string(*rq_.gpu_layers) + " asks for more than its GPUs" +
+                   (rq_.distributed && rq_.max_rpc_servers != 0 ? " and the RPC servers'" : "") +
+                   " hold: at most " + std::to_string(best->offloaded_layers) + " of " +
+                   std::to_string(L_ + 1) + " layers");
+        continue;
+      }
       if (best) {
         out.push_back(std::move(*best));
       } else if (ram_short) {
@@ -299,7 +291,8 @@ class llama_enumerator : enumerator_base {
 
   [[nodiscard]] std::vector<placement> cpu_only() const {
     std::vector<placement> out;
-    if (!rq_.cpu_offload) return out;
+    // --gpu-layers N > 0 is exact: running every layer on the CPU is not what was asked.
+    if (!rq_.cpu_offload || (rq_.gpu_layers && *rq_.gpu_layers != 0)) return out;
     const llama_estimate e = est_.estimate({}, {0, {}});
     const bytes need = e.host().total;
     for (std::uint32_t wi = 0; wi < v_.workers.size(); ++wi) {
@@ -386,6 +379,14 @@ class llama_enumerator : enumerator_base {
       const std::uint32_t h_floor = L_ - std::min(max_repeating_, L_);
       for (std::uint32_t h = std::max<std::uint32_t>(h_floor, 1); h + devs.size() <= L_; ++h) {
         if (!distribute(devs, h, false)) continue;
+        if (rq_.gpu_layers && h != std::max<std::uint32_t>(h_floor, 1)) {
+          reject("--gpus", "gpu_layers",
+                 "--gpu-layers " + std::to_string(*rq_.gpu_layers) +
+                     " asks for more than the chosen GPUs hold: at most " +
+                     std::to_string(L_ - h + (output_on_device(h) ? 1 : 0)) + " of " +
+                     std::to_string(L_ + 1) + " layers");
+          return out;
+        }
         if (auto p = build(devs, h, plan_stage::partial_offload, &ram_short))
           out.push_back(std::move(*p));
         break;
@@ -674,6 +675,88 @@ class llama_enumerator : enumerator_base {
     }
   }
 
+  // The pool of RPC workers, roomiest first (inventory order among equals).
+  struct pooled {
+    std::uint32_t view;
+    std::vector<std::uint32_t> gpus;  // usable as RPC devices, roomiest first
+    std::uint64_t capacity;
+  };
+  [[nodiscard]] const std::vector<pooled>& rpc_pool() const {
+    if (pool_) return *pool_;
+    std::vector<pooled> pool;
+    for (std::uint32_t i = 0; i < v_.workers.size(); ++i) {
+      const auto& w = v_.workers[i];
+      auto usable = usable_gpus(w, min_rpc_, false);
+      if (usable.empty()) continue;
+      std::stable_sort(usable.begin(), usable.end(), [&](std::uint32_t a, std::uint32_t b) {
+        return w.gpus[a].free > w.gpus[b].free;
+      });
+      std::uint64_t cap = 0;
+      for (auto g : usable) cap += spare(w.gpus[g].free, device_kind::rpc);
+      pool.push_back({i, std::move(usable), cap});
+    }
+    std::stable_sort(pool.begin(), pool.end(),
+                     [](const pooled& a, const pooled& b) { return a.capacity > b.capacity; });
+    pool_ = std::move(pool);
+    return *pool_;
+  }
+
+  // The least host layers (at least one, at least what --gpu-layers leaves) with which `devs`
+  // hold the rest; nullopt when not even one layer per device fits.
+  [[nodiscard]] std::optional<std::uint32_t> least_host_layers(
+      std::span<const llama_dev> devs) const {
+    const std::uint32_t h_floor = L_ - std::min(max_repeating_, L_);
+    std::uint32_t lo = std::max<std::uint32_t>(h_floor, 1);
+    if (devs.size() >= L_) return std::nullopt;
+    std::uint32_t hi = L_ - static_cast<std::uint32_t>(devs.size());
+    if (lo > hi || !distribute(devs, hi, false)) return std::nullopt;
+    while (lo < hi) {  // feasibility is monotone in the host layers
+      const std::uint32_t mid = lo + (hi - lo) / 2;
+      if (distribute(devs, mid, false)) {
+        hi = mid;
+      } else {
+        lo = mid + 1;
+      }
+    }
+    return hi;
+  }
+
+  // Main worker `mi` (its usable GPUs `local`, roomiest first) with RPC servers' GPUs and the
+  // first layers in its RAM: the pool's GPUs (roomiest workers first, up to llama.cpp's device
+  // limit and --max-rpc) when they leave fewer than `local_h` layers in RAM, then pruned of
+  // every RPC GPU that can go without leaving one more layer in RAM.
+  [[nodiscard]] std::optional<placement> distributed_partial(
+      std::uint32_t mi, const std::vector<std::uint32_t>& local, std::uint32_t local_h) const {
+    if (!rq_.distributed || rq_.max_rpc_servers == 0) return std::nullopt;
+    rpc_set rpc;
+    std::size_t devices = local.size();
+    for (const auto& p : rpc_pool()) {
+      if (p.view == mi || v_.workers[p.view].worker == v_.workers[mi].worker) continue;
+      if (rpc.size() >= rq_.max_rpc_servers || devices >= llama_max_plan_devices) break;
+      std::vector<std::uint32_t> take;
+      for (auto g : p.gpus) {
+        if (devices + take.size() >= llama_max_plan_devices) break;
+        take.push_back(g);
+      }
+      devices += take.size();
+      if (!take.empty()) rpc.emplace_back(p.view, std::move(take));
+    }
+    if (rpc.empty()) return std::nullopt;
+    const auto h = least_host_layers(distributed_devs(mi, local, rpc));
+    if (!h || *h >= local_h) return std::nullopt;
+    for (std::size_t r = rpc.size(); r-- > 0;) {
+      for (std::size_t k = rpc[r].second.size(); k-- > 0;) {
+        rpc_set fewer = rpc;
+        fewer[r].second.erase(fewer[r].second.begin() + static_cast<std::ptrdiff_t>(k));
+        if (fewer[r].second.empty()) fewer.erase(fewer.begin() + static_cast<std::ptrdiff_t>(r));
+        if (distribute(distributed_devs(mi, local, fewer), *h, false)) rpc = std::move(fewer);
+        if (r >= rpc.size()) break;
+      }
+    }
+    if (rpc.empty()) return std::nullopt;
+    return build(distributed_devs(mi, local, rpc), *h, plan_stage::partial_offload, nullptr);
+  }
+
   using rpc_set = std::vector<std::pair<std::uint32_t, std::vector<std::uint32_t>>>;
 
   // The RPC set for main worker `mi`: from `start` (the capacity bound's trimmed set), GPUs of
@@ -912,6 +995,7 @@ class llama_enumerator : enumerator_base {
   bytes layers_bytes_;
   std::uint32_t max_repeating_ = 0;
   mutable std::optional<one_need> one_;
+  mutable std::optional<std::vector<pooled>> pool_;  // rpc_pool(), built once per plan
 };
 
 }  // namespace shardfit::detail
