@@ -238,9 +238,13 @@ TEST(Planner, LlamaMainPlusRpcServersWithPerServerLayerCounts) {
   EXPECT_EQ(r.chosen->tensor_split, (std::vector<std::uint32_t>{27, 27, 27}));
   EXPECT_EQ(r.chosen->workers[1].ram, bytes{});
   expect_llama_bytes_match(r, llama70b(), rq.llama);
-  ASSERT_EQ(r.alternatives.size(), 2U);
-  EXPECT_EQ(layout(r.alternatives[0]), "l40s-c/main[0:27] l40s-a/rpc[0:27,1:27]");
-  EXPECT_EQ(layout(r.alternatives[1]), "l40s-b/main[0:25,1:6] l40s-a/rpc[0:25,1:25]");
+  // A small cluster (5 GPUs): every set of the fewest devices (3) that hold the layers.
+  ASSERT_EQ(r.alternatives.size(), 5U);
+  EXPECT_EQ(layout(r.alternatives[0]), "l40s-a/main[0:27,1:27] l40s-c/rpc[0:27]");
+  EXPECT_EQ(layout(r.alternatives[1]), "l40s-b/main[0:27] l40s-a/rpc[0:27,1:27]");
+  EXPECT_EQ(layout(r.alternatives[2]), "l40s-c/main[0:27] l40s-a/rpc[0:27,1:27]");
+  EXPECT_EQ(layout(r.alternatives[3]), "l40s-a/main[0:27] l40s-b/rpc[0:27] l40s-c/rpc[0:27]");
+  EXPECT_EQ(layout(r.alternatives[4]), "l40s-b/main[0:27] l40s-a/rpc[0:27] l40s-c/rpc[0:27]");
 
   rq.distributed = false;  // then only partial offload on one worker remains
   const auto one = plan(c, llama70b(), rq);

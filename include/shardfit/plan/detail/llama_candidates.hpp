@@ -192,6 +192,7 @@ class llama_enumerator : enumerator_base {
       for (auto g : local) capacity += spare(m.gpus[g].free, device_kind::gpu);
       const std::uint64_t need = layers_bytes_.count() + est_.layer_compute(true).count() -
                                  est_.layer_compute(false).count();
+      if (few_gpu_sets(mi, local, pool, need, out)) continue;
       std::vector<std::pair<std::uint32_t, std::vector<std::uint32_t>>> rpc;  // view, gpus
       std::size_t devices = local.size();
       bool got = false;
@@ -699,6 +700,94 @@ class llama_enumerator : enumerator_base {
                      [](const pooled& a, const pooled& b) { return a.capacity > b.capacity; });
     pool_ = std::move(pool);
     return *pool_;
+  }
+
+  // Small clusters: when the main worker's usable GPUs and every other worker's usable RPC GPUs
+  // are 8 or fewer, every set of them (at least one of each kind) with the fewest devices that
+  // hold the layers, so the best-scoring set is among the candidates (RPC workers in inventory
+  // order; sets alike GPU for GPU on the same workers are one candidate). False when no set
+  // holds them (the main + RPC heuristic then says why).
+  bool few_gpu_sets(std::uint32_t mi, const std::vector<std::uint32_t>& local,
+                    const std::vector<pooled>& pool, std::uint64_t need,
+                    std::vector<placement>& out) const {
+    struct cand {
+      std::uint32_t view, gpu;
+    };
+    std::vector<cand> all;
+    std::vector<std::uint32_t> sorted_local = local;
+    std::sort(sorted_local.begin(), sorted_local.end());
+    for (const auto g : sorted_local) all.push_back({mi, g});
+    const std::size_t n_local = all.size();
+    std::vector<const pooled*> others;
+    for (const auto& p : pool) {
+      if (p.view != mi) others.push_back(&p);
+    }
+    std::sort(others.begin(), others.end(),
+              [](const pooled* a, const pooled* b) { return a->view < b->view; });
+    for (const auto* p : others) {
+      std::vector<std::uint32_t> g = p->gpus;
+      std::sort(g.begin(), g.end());
+      for (const auto x : g) all.push_back({p->view, x});
+    }
+    if (all.size() > 8 || all.size() == n_local) return false;
+    // A GPU's class: the first GPU of the same worker alike to it.
+    std::vector<std::size_t> cls(all.size());
+    for (std::size_t i = 0; i < all.size(); ++i) {
+      cls[i] = i;
+      for (std::size_t j = 0; j < i; ++j) {
+        if (all[j].view == all[i].view &&
+            alike_gpus(c_, v_.workers[all[i].view], {all[j].gpu}, {all[i].gpu})) {
+          cls[i] = cls[j];
+          break;
+        }
+      }
+    }
+    const auto n = static_cast<std::uint32_t>(all.size());
+    const std::uint32_t local_bits = (1U << n_local) - 1;
+    for (std::uint32_t k = 2; k <= std::min<std::uint32_t>(n, llama_max_plan_devices); ++k) {
+      std::vector<std::pair<std::uint64_t, std::uint32_t>> unique;  // key, first mask
+      for (std::uint32_t mask = 1; mask < (1U << n); ++mask) {
+        if (static_cast<std::uint32_t>(std::popcount(mask)) != k) continue;
+        if ((mask & local_bits) == 0 || (mask & ~local_bits) == 0) continue;
+        std::uint64_t key = 0;
+        std::uint64_t cap = 0;
+        std::vector<std::uint32_t> views;
+        for (std::uint32_t b = 0; b < n; ++b) {
+          if ((mask >> b & 1U) == 0) continue;
+          key = key * 16 + cls[b] + 1;
+          const auto kind = b < n_local ? device_kind::gpu : device_kind::rpc;
+          cap += spare(v_.workers[all[b].view].gpus[all[b].gpu].free, kind);
+          if (b >= n_local && std::find(views.begin(), views.end(), all[b].view) == views.end())
+            views.push_back(all[b].view);
+        }
+        if (cap < need || views.size() > rq_.max_rpc_servers) continue;
+        if (std::none_of(unique.begin(), unique.end(),
+                         [&](const auto& u) { return u.first == key; })) {
+          unique.emplace_back(key, mask);
+        }
+      }
+      bool any = false;
+      for (const auto& [key, mask] : unique) {
+        std::vector<std::uint32_t> mine;
+        rpc_set rpc;
+        for (std::uint32_t b = 0; b < n; ++b) {
+          if ((mask >> b & 1U) == 0) continue;
+          if (b < n_local) {
+            mine.push_back(all[b].gpu);
+          } else if (!rpc.empty() && rpc.back().first == all[b].view) {
+            rpc.back().second.push_back(all[b].gpu);
+          } else {
+            rpc.push_back({all[b].view, {all[b].gpu}});
+          }
+        }
+        if (auto p = build(distributed_devs(mi, mine, rpc), 0, plan_stage::multi_worker, nullptr)) {
+          out.push_back(std::move(*p));
+          any = true;
+        }
+      }
+      if (any) return true;
+    }
+    return false;
   }
 
   // The least host layers (at least one, at least what --gpu-layers leaves) with which `devs`
