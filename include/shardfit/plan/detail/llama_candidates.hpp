@@ -37,6 +37,9 @@ class llama_enumerator : enumerator_base {
                    const plan_request& rq, std::vector<rejection>& rejected)
       : enumerator_base(c, v, rq, rejected), est_(est), L_(est.model().n_layer) {
     legacy_ = est.settings().rule == offload_rule::legacy;
+    few_workers_ = static_cast<std::size_t>(std::count_if(
+                       v.workers.begin(), v.workers.end(),
+                       [](const auto& w) { return w.representative; })) <= few_workers_max;
     // What a device needs to take one layer (the heaviest), as a local GPU and as an RPC server.
     min_gpu_ =
         est.max_layer_cost() + est.layer_compute(false) + est.device_overhead(device_kind::gpu);
@@ -130,9 +133,9 @@ class llama_enumerator : enumerator_base {
         for (std::size_t s = 0; s + k <= asc.size(); ++s) {
           std::vector<std::uint32_t> run(asc.begin() + static_cast<std::ptrdiff_t>(s),
                                          asc.begin() + static_cast<std::ptrdiff_t>(s + k));
-          run = first_alike(w, usable, run);        // identical GPUs go by inventory order
           if (alike_gpus(c_, w, run, pick)) break;  // reached (a set like) the roomiest one
           if (!bound_ok(w, run, device_kind::gpu)) continue;
+          run = first_alike(w, usable, run);  // identical GPUs go by inventory order
           if (auto tight = build(local_devs(w, run), 0, plan_stage::one_worker, &ram_short)) {
             out.push_back(std::move(*tight));
             tried.push_back(run);
@@ -148,7 +151,7 @@ class llama_enumerator : enumerator_base {
                      " free");
         }
       }
-      if (found) every_class_mix(w, usable, found_k, tried, out);
+      if (found && few_workers_) every_class_mix(w, usable, found_k, tried, out);
       if (!found) {
         if (ram_short) {
           reject(w, "fit.ram",
@@ -542,6 +545,14 @@ class llama_enumerator : enumerator_base {
     return d;
   }
 
+  // Whether GPUs `a` and `b` of `w` are alike (alike_gpus for one GPU each, without copies).
+  [[nodiscard]] bool same_gpu(const worker_view& w, std::uint32_t a, std::uint32_t b) const {
+    const auto& x = w.gpus[a];
+    const auto& y = w.gpus[b];
+    return x.free == y.free && x.total == y.total &&
+           c_.workers[w.worker].gpus[x.slot].name == c_.workers[w.worker].gpus[y.slot].name;
+  }
+
   // `pick` with each GPU replaced by the lowest-index GPU of `usable` identical to it (not
   // already taken), sorted: of identical GPUs, the first in inventory order are used.
   [[nodiscard]] std::vector<std::uint32_t> first_alike(
@@ -552,7 +563,7 @@ class llama_enumerator : enumerator_base {
     std::vector<std::uint32_t> out;
     for (const auto g : pick) {
       for (std::size_t i = 0; i < usable.size(); ++i) {
-        if (!taken[i] && alike_gpus(c_, w, {usable[i]}, {g})) {
+        if (!taken[i] && same_gpu(w, usable[i], g)) {
           taken[i] = true;
           out.push_back(usable[i]);
           break;
@@ -580,7 +591,7 @@ class llama_enumerator : enumerator_base {
       for (std::size_t i = 0; i < by_index.size(); ++i) {
         cls[i] = i;
         for (std::size_t j = 0; j < i; ++j) {
-          if (alike_gpus(c_, w, {by_index[j]}, {by_index[i]})) {
+          if (same_gpu(w, by_index[j], by_index[i])) {
             cls[i] = cls[j];
             break;
           }
@@ -642,7 +653,7 @@ class llama_enumerator : enumerator_base {
     std::vector<std::vector<std::uint32_t>> classes;
     for (const auto g : by_index) {
       auto it = std::find_if(classes.begin(), classes.end(),
-                             [&](const auto& cl) { return alike_gpus(c_, w, {cl.front()}, {g}); });
+                             [&](const auto& cl) { return same_gpu(w, cl.front(), g); });
       if (it == classes.end()) {
         classes.push_back({g});
       } else {
@@ -713,6 +724,11 @@ class llama_enumerator : enumerator_base {
     struct cand {
       std::uint32_t view, gpu;
     };
+    std::size_t total = local.size();  // give up early: this runs for every main worker
+    for (const auto& p : pool) {
+      if (p.view != mi) total += p.gpus.size();
+      if (total > 8) return false;
+    }
     std::vector<cand> all;
     std::vector<std::uint32_t> sorted_local = local;
     std::sort(sorted_local.begin(), sorted_local.end());
@@ -736,7 +752,7 @@ class llama_enumerator : enumerator_base {
       cls[i] = i;
       for (std::size_t j = 0; j < i; ++j) {
         if (all[j].view == all[i].view &&
-            alike_gpus(c_, v_.workers[all[i].view], {all[j].gpu}, {all[i].gpu})) {
+            same_gpu(v_.workers[all[i].view], all[j].gpu, all[i].gpu)) {
           cls[i] = cls[j];
           break;
         }
@@ -1084,6 +1100,11 @@ class llama_enumerator : enumerator_base {
   bytes layers_bytes_;
   std::uint32_t max_repeating_ = 0;
   mutable std::optional<one_need> one_;
+  // Clusters of at most this many distinct workers get every one-worker GPU set of the fewest
+  // GPUs scored (larger ones: the roomiest and the tightest, as scoring every set of thousands
+  // of workers doubles the planning time).
+  static constexpr std::size_t few_workers_max = 32;
+  bool few_workers_ = false;
   mutable std::optional<std::vector<pooled>> pool_;  // rpc_pool(), built once per plan
 };
 
