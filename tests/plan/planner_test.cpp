@@ -335,6 +335,27 @@ TEST(Planner, LlamaPartialOffloadAddsRpcServersAndGpuLayersIsExact) {
   EXPECT_EQ(layout(*r.chosen), "main/main[0:13,1:13]cpu55");
 }
 
+// DeepSeek-R1 at 1.58 bits (IQ1_S, 131 GB) converted before llama.cpp's native MLA (attn_kv_b
+// whole): multi-head attention caches every head (9.53 GiB at context 2048) but its compute
+// buffer is an ordinary one, so 8 x 24 GB cards take all 62 layers on 6 of them. With the
+// latent graph's compute buffer (12 GiB) every card was refused.
+TEST(Planner, DeepseekR1ExpandedLayoutFitsEightConsumerCards) {
+  const shardfit::test::temp_dir d;
+  const auto m = load_model(shardfit::test::write_tiny_llama(
+      d / "r1.gguf", shardfit::test::deepseek_r1_shape(19, false)));
+  ASSERT_TRUE(m.latent_expanded);
+  cluster c = base();
+  c.workers.push_back(worker("box", 512_GiB, gpus(8, "RTX 4090", 24_GiB)));
+  plan_request rq;
+  rq.llama.n_ctx = 2048;
+  const auto r = plan(c, m, rq);
+  ASSERT_EQ(r.status, plan_status::planned);
+  EXPECT_EQ(r.chosen->stage, plan_stage::one_worker);
+  EXPECT_EQ(layout(*r.chosen), "box/main[0:12,1:10,2:10,3:10,4:10,5:10]");
+  EXPECT_EQ(r.chosen->offloaded_layers, 62U);
+  expect_llama_bytes_match(r, m, rq.llama);
+}
+
 TEST(Planner, LlamaPartialOffloadKeepsTheFirstLayersInRam) {
   cluster c = base();
   c.workers.push_back(worker("w", 256_GiB, gpus(2, "RTX 4090", 24_GiB)));
