@@ -582,6 +582,53 @@ TEST(EstimateLlama, DeepseekBothLayoutsMatchLlamaCpp) {
   }
 }
 
+// Mamba (v1; recurrent state, no attention, no FFN), 4 layers of 256 (vocabulary 1000) and 6
+// of 512 (vocabulary 2000), inner width 2 x embd, state 16, kernel 4, f16, measured the same
+// way (llama.cpp prints the state as "RS buffer size"). The state is exact; the compute buffer
+// comes out one embd x ubatch activation above llama.cpp's (3.7-7.5%: an over-estimate, the
+// safe side; which tensor llama.cpp frees earlier is not known yet).
+struct mamba_row {
+  std::uint32_t embd, ctx, ubatch, seq, n_ctx;
+  double weights, state, compute;
+};
+constexpr mamba_row kMambaTruth[] = {
+    {256, 4096, 512, 1, 4096, 4.41, 0.15, 6.55},  {256, 4096, 128, 1, 4096, 4.41, 0.15, 1.67},
+    {256, 2048, 512, 2, 4096, 4.41, 0.30, 6.59},  {256, 512, 512, 1, 512, 4.41, 0.15, 6.55},
+    {256, 4096, 256, 4, 16384, 4.41, 0.59, 3.42}, {512, 4096, 512, 1, 4096, 23.58, 0.45, 13.09},
+    {512, 4096, 128, 1, 4096, 23.58, 0.45, 3.34}, {512, 2048, 512, 2, 4096, 23.58, 0.89, 13.18},
+    {512, 512, 512, 1, 512, 23.58, 0.45, 13.09},  {512, 4096, 256, 4, 16384, 23.58, 1.78, 6.85},
+};
+
+TEST(EstimateLlama, MambaStateMatchesLlamaCppAndComputeIsJustAbove) {
+  temp_dir d;
+  for (const auto& t : kMambaTruth) {
+    test_model m;
+    m.arch = "mamba";
+    m.layers = t.embd == 256 ? 4 : 6;
+    m.embd = t.embd;
+    m.heads = 0;
+    m.ff = 0;
+    m.vocab = t.embd == 256 ? 1000 : 2000;
+    m.ctx_train = 8192;
+    const auto profile =
+        shardfit::load_model(shardfit::test::write_tiny_llama(d / "mamba.gguf", m));
+    EXPECT_EQ(profile.ssm_inner, 2 * t.embd);
+    llama_settings s;
+    s.n_ctx = t.n_ctx;
+    s.n_batch = t.ubatch;
+    s.n_ubatch = t.ubatch;
+    s.n_parallel = t.seq;
+    const auto e = llama_estimator(profile, s).estimate({});
+    const std::string row = "mamba E" + std::to_string(t.embd) + " ub " + std::to_string(t.ubatch) +
+                            " seq " + std::to_string(t.seq);
+    expect_mib(e.host().weights, t.weights, "weights", row);
+    expect_mib(e.host().kv, t.state, "state", row);
+    const double got = static_cast<double>(e.host().compute.count()) / MiB;
+    const double activation = static_cast<double>(t.embd) * t.ubatch * 4 / MiB;
+    EXPECT_NEAR(got - t.compute, activation, 0.06) << row;
+  }
+}
+
 // The DeepSeek-R1 shape in the older layout, on one GPU: its compute buffer is that of
 // multi-head attention over the decompressed heads (sub-GiB), not the latent graph's, which
 // counted each head's query against the whole cached K row (12 GiB at context 2048).

@@ -51,6 +51,9 @@ struct test_model {
   std::uint32_t shared_experts = 1;
   float expert_weights_scale = 2.5F;
   std::uint32_t gating = 2;  // 1 softmax (V2), 2 sigmoid with exp_probs_b (V3)
+  // mamba only: inner width 2 x embd, time-step rank embd / 16
+  std::uint32_t ssm_state = 16;
+  std::uint32_t ssm_conv = 4;
 };
 using tiny_llama = test_model;
 
@@ -146,8 +149,29 @@ inline void deepseek2_layer_tensors(const test_model& m, std::vector<tensor_spec
   }
 }
 
+// The repeating layers of a mamba (v1) model, as llama.cpp's load_tensors reads them for
+// LLM_ARCH_MAMBA: the input projection to twice the inner width, a causal convolution, the
+// selective-scan projections and the output projection; no attention, no FFN.
+inline void mamba_layer_tensors(const test_model& m, std::vector<tensor_spec>& t) {
+  const std::uint64_t inner = 2ULL * m.embd;
+  const std::uint64_t dt_rank = (m.embd + 15) / 16;
+  for (std::uint32_t i = 0; i < m.layers; ++i) {
+    const std::string b = "blk." + std::to_string(i) + ".";
+    t.push_back({b + "attn_norm.weight", {m.embd}, 0});
+    t.push_back({b + "ssm_in.weight", {m.embd, 2 * inner}, m.type});
+    t.push_back({b + "ssm_conv1d.weight", {m.ssm_conv, inner}, 0});
+    t.push_back({b + "ssm_conv1d.bias", {inner}, 0});
+    t.push_back({b + "ssm_x.weight", {inner, dt_rank + 2ULL * m.ssm_state}, m.type});
+    t.push_back({b + "ssm_dt.weight", {dt_rank, inner}, m.type});
+    t.push_back({b + "ssm_dt.bias", {inner}, 0});
+    t.push_back({b + "ssm_a", {m.ssm_state, inner}, 0});
+    t.push_back({b + "ssm_d", {inner}, 0});
+    t.push_back({b + "ssm_out.weight", {inner, m.embd}, m.type});
+  }
+}
+
 inline std::vector<tensor_spec> tiny_llama_tensors(const test_model& m) {
-  const std::uint64_t head_dim = m.embd / m.heads;
+  const std::uint64_t head_dim = m.heads != 0 ? m.embd / m.heads : 0;
   const std::uint64_t q = head_dim * m.heads;
   const std::uint64_t kv = head_dim * m.kv_heads;
   const bool qk_norm = m.arch == "qwen3" || m.arch == "gemma3";
@@ -157,6 +181,10 @@ inline std::vector<tensor_spec> tiny_llama_tensors(const test_model& m) {
   if (!m.tied) t.push_back({"output.weight", {m.embd, m.vocab}, m.type});
   if (m.arch == "deepseek2") {
     deepseek2_layer_tensors(m, t);
+    return t;
+  }
+  if (m.arch == "mamba") {
+    mamba_layer_tensors(m, t);
     return t;
   }
   for (std::uint32_t i = 0; i < m.layers; ++i) {
@@ -221,6 +249,12 @@ inline void add_tiny_llama_metadata(gguf_builder& b, const test_model& m) {
     b.add_f32(a + "expert_weights_scale", m.expert_weights_scale);
     b.add_bool(a + "expert_weights_norm", m.gating == 2);
     b.add_u32(a + "expert_gating_func", m.gating);
+  } else if (m.arch == "mamba") {
+    b.add_u32(a + "attention.head_count_kv", 0);
+    b.add_u32(a + "ssm.conv_kernel", m.ssm_conv);
+    b.add_u32(a + "ssm.inner_size", 2 * m.embd);
+    b.add_u32(a + "ssm.state_size", m.ssm_state);
+    b.add_u32(a + "ssm.time_step_rank", (m.embd + 15) / 16);
   } else {
     b.add_u32(a + "attention.head_count_kv", m.kv_heads);
     b.add_u32(a + "rope.dimension_count", m.embd / m.heads);

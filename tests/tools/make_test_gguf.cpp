@@ -8,6 +8,7 @@
 //        deepseek2: [--old-layout] [--q-lora N] [--kv-lora N] [--qk-rope N] [--qk-nope N]
 //        [--v-head N] [--dense-lead N] [--ff-expert N] [--shared-experts N] [--gating 1|2]
 //        [--expert-weights-scale X]
+//        mamba (give --heads 0 --ff 0): [--ssm-state N] [--ssm-conv N]
 //
 // With --split N, OUT is the prefix of N shards (OUT-00001-of-0000N.gguf, ...), as
 // llama-gguf-split writes them.
@@ -80,6 +81,10 @@ int main(int argc, char** argv) {
       m.gating = num();
     else if (a == "--expert-weights-scale")
       m.expert_weights_scale = std::stof(next());
+    else if (a == "--ssm-state")
+      m.ssm_state = num();
+    else if (a == "--ssm-conv")
+      m.ssm_conv = num();
     else if (a == "--tied")
       m.tied = true;
     else if (a == "--split")

@@ -66,3 +66,19 @@ for shape in v3 v2; do for layout in mla old; do
     run "$f" $combo "${shape}_${layout}"
   done
 done; done
+
+# mamba (recurrent state; the harness reads "KV buffer size", so take "RS buffer size" from
+# --raw): 4 layers of 256 and 6 of 512.
+for E in 256 512; do
+  f="$models/mamba.gguf"
+  L=4 V=1000
+  [ "$E" = 512 ] && L=6 V=2000
+  "$maker" "$f" --arch mamba --layers "$L" --embd "$E" --heads 0 --ff 0 --vocab "$V" \
+    --ctx-train 8192 >/dev/null
+  for combo in "4096 512 1" "4096 128 1" "2048 512 2" "512 512 1" "4096 256 4"; do
+    # shellcheck disable=SC2086
+    set -- $combo
+    r=$(node "$harness/llama_truth.mjs" "$f" "$1" --batch "$2" --seq "$3" --fa off --raw)
+    printf '{"model":"mamba_E%s","ctx":%s,"ubatch":%s,"seq":%s,"r":%s}\n' "$E" "$1" "$2" "$3" "$r"
+  done
+done

@@ -84,6 +84,13 @@ struct model_profile {
   bool latent_expanded = false;
   std::uint32_t rope_dim = 0;  ///< rotary dims (MLA: qk_rope_head_dim)
   std::uint32_t sliding_window = 0;
+  /// Selective state-space (Mamba) layers: inner width, state size, convolution kernel,
+  /// time-step rank and groups (0 where the model has none).
+  std::uint32_t ssm_inner = 0;
+  std::uint32_t ssm_state = 0;
+  std::uint32_t ssm_conv = 0;
+  std::uint32_t ssm_dt_rank = 0;
+  std::uint32_t ssm_groups = 0;
 
   std::uint32_t vision_heads = 0;  ///< attention heads of a vision tower, 0 when none
   hf_quantization quant;           ///< quantization_config facts (method, bits, group, block)

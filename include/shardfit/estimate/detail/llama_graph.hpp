@@ -139,6 +139,45 @@ inline sim_graph::id latent_attention(sim_graph& g, const model_profile& m, cons
   return g.op(f32_bytes(m.n_embd * T), g.external(), attn);  // output projection
 }
 
+// A Mamba (v1) layer's mixer, from the normed input `cur` through the output projection
+// (llama.cpp de3ff815 llm_graph_context_mamba::build_mamba_layer): the input projection to x
+// and z, the causal convolution over the conv state and x (its last columns stored back), the
+// selective scan over dt, B and C (its final states stored back), the skip term, the gate by z
+// and the output projection.
+inline sim_graph::id mamba_mixer(sim_graph& g, const model_profile& m, const reserve_shape& r,
+                                 sim_graph::id cur) {
+  constexpr auto none = sim_graph::none;
+  const std::uint64_t T = r.n_tokens;
+  const std::uint64_t S = r.n_stream;  // sequences in the ubatch
+  const std::uint64_t di = m.ssm_inner;
+  const std::uint64_t ds = m.ssm_state;
+  const std::uint64_t dc = m.ssm_conv;
+  const std::uint64_t dt_rank = m.ssm_dt_rank;
+  const auto copy_ids = g.input(S * 4);
+  const auto conv_states = g.external();
+  const auto conv = g.op(f32_bytes((dc > 0 ? dc - 1 : 0) * di * S), conv_states, copy_ids);
+  const auto xz = g.op(f32_bytes(2 * di * T), g.external(), g.view(cur));
+  const auto conv_x =
+      g.op(f32_bytes(((dc > 0 ? dc - 1 : 0) + T / S) * di * S), g.view(conv), g.view(g.view(xz)));
+  g.expand(g.op(0, g.view(conv_x), g.view(conv_states)));  // store the last columns
+  auto x = g.op(f32_bytes(di * T), conv_x, g.external());   // ssm_conv
+  x = g.op(f32_bytes(di * T), x, g.external(), none, none, true);  // + bias
+  x = g.op(f32_bytes(di * T), x, none, none, none, true);          // silu
+  const auto x_db = g.op(f32_bytes((dt_rank + 2 * ds) * T), g.external(), x);
+  auto dt = g.op(f32_bytes(di * T), g.external(), g.view(x_db));
+  dt = g.op(f32_bytes(di * T), dt, g.external(), none, none, true);  // + bias
+  const auto ssm_states = g.external();
+  const auto y_ssm = g.op(f32_bytes(di * T + ds * di * S), g.view(ssm_states), g.view(x), dt,
+                          g.view(x_db));
+  g.expand(y_ssm);
+  g.expand(g.op(0, g.view(y_ssm), g.view(ssm_states)));  // store the final states
+  const auto xd = g.op(f32_bytes(di * T), x, g.external());  // x * D
+  auto y = g.op(f32_bytes(di * T), g.view(y_ssm), xd, none, none, true);
+  const auto zc = g.op(f32_bytes(di * T), g.view(xz));  // cont(z)
+  y = g.op(f32_bytes(di * T), zc, y);                     // swiglu_split
+  return g.op(f32_bytes(m.n_embd * T), g.external(), y);
+}
+
 // The peak bytes ggml-alloc reaches for `seg` of the model's worst-case graph.
 inline std::uint64_t simulate_segment(const model_profile& m, const reserve_shape& r,
                                       const segment& seg) {
@@ -189,9 +228,11 @@ inline std::uint64_t simulate_segment(const model_profile& m, const reserve_shap
           g.op(f32_bytes(E * T), inpL, sim_graph::none, sim_graph::none, sim_graph::none, true);
       cur = g.op(f32_bytes(E * T), cur, g.external(), sim_graph::none, sim_graph::none, true);
 
-      if (L.recurrent) {
-        // Recurrent mixing (Mamba/RWKV): the projections and the scan output, modelled as
-        // three activations of the inner width.
+      if (L.recurrent && m.ssm_inner != 0 && m.ssm_groups == 0) {
+        cur = mamba_mixer(g, m, r, cur);
+      } else if (L.recurrent) {
+        // Other recurrent mixing (Mamba-2, RWKV): the projections and the scan output, modelled
+        // as three activations of the inner width.
         const std::uint64_t inner =
             std::max<std::uint64_t>(E * 2, L.s_state / std::max<std::uint64_t>(1, E));
         auto x = g.op(f32_bytes(inner * T), g.external(), cur);
@@ -248,6 +289,11 @@ inline std::uint64_t simulate_segment(const model_profile& m, const reserve_shap
       if (last) {
         cur = g.op(f32_bytes(E * n_out), cur, out_ids);
         residual = g.op(f32_bytes(E * n_out), inpSA, out_ids);
+      }
+      if (m.n_ff == 0 && m.n_expert == 0) {  // no FFN (Mamba): the residual, the next layer
+        inpL = g.op(f32_bytes(E * n_out), cur, residual, sim_graph::none, sim_graph::none, true);
+        g.expand(inpL);
+        continue;
       }
       const auto ffn_inp =
           g.op(f32_bytes(E * n_out), cur, residual, sim_graph::none, sim_graph::none, true);

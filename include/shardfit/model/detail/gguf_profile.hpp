@@ -151,6 +151,11 @@ inline model_profile gguf_profile(const gguf_set& set) {
   const std::uint64_t d_inner = u64("ssm.inner_size").value_or(0);
   const std::uint64_t d_state = u64("ssm.state_size").value_or(0);
   const std::uint64_t n_group = u64("ssm.group_count").value_or(0);
+  m.ssm_inner = to_u32(d_inner, f, a + "ssm.inner_size");
+  m.ssm_state = to_u32(d_state, f, a + "ssm.state_size");
+  m.ssm_conv = to_u32(d_conv, f, a + "ssm.conv_kernel");
+  m.ssm_groups = to_u32(n_group, f, a + "ssm.group_count");
+  m.ssm_dt_rank = u32("ssm.time_step_rank");
   const std::uint64_t wkv_head = u64("wkv.head_size").value_or(0);
   const std::uint64_t shifts = u64("token_shift_count").value_or(2);
   std::uint64_t r_state = 0;
