@@ -159,22 +159,22 @@ inline sim_graph::id mamba_mixer(sim_graph& g, const model_profile& m, const res
   const auto xz = g.op(f32_bytes(2 * di * T), g.external(), g.view(cur));
   const auto conv_x =
       g.op(f32_bytes(((dc > 0 ? dc - 1 : 0) + T / S) * di * S), g.view(conv), g.view(g.view(xz)));
-  g.expand(g.op(0, g.view(conv_x), g.view(conv_states)));  // store the last columns
-  auto x = g.op(f32_bytes(di * T), conv_x, g.external());   // ssm_conv
+  g.expand(g.op(0, g.view(conv_x), g.view(conv_states)));          // store the last columns
+  auto x = g.op(f32_bytes(di * T), conv_x, g.external());          // ssm_conv
   x = g.op(f32_bytes(di * T), x, g.external(), none, none, true);  // + bias
   x = g.op(f32_bytes(di * T), x, none, none, none, true);          // silu
   const auto x_db = g.op(f32_bytes((dt_rank + 2 * ds) * T), g.external(), x);
   auto dt = g.op(f32_bytes(di * T), g.external(), g.view(x_db));
   dt = g.op(f32_bytes(di * T), dt, g.external(), none, none, true);  // + bias
   const auto ssm_states = g.external();
-  const auto y_ssm = g.op(f32_bytes(di * T + ds * di * S), g.view(ssm_states), g.view(x), dt,
-                          g.view(x_db));
+  const auto y_ssm =
+      g.op(f32_bytes(di * T + ds * di * S), g.view(ssm_states), g.view(x), dt, g.view(x_db));
   g.expand(y_ssm);
-  g.expand(g.op(0, g.view(y_ssm), g.view(ssm_states)));  // store the final states
+  g.expand(g.op(0, g.view(y_ssm), g.view(ssm_states)));      // store the final states
   const auto xd = g.op(f32_bytes(di * T), x, g.external());  // x * D
   auto y = g.op(f32_bytes(di * T), g.view(y_ssm), xd, none, none, true);
   const auto zc = g.op(f32_bytes(di * T), g.view(xz));  // cont(z)
-  y = g.op(f32_bytes(di * T), zc, y);                     // swiglu_split
+  y = g.op(f32_bytes(di * T), zc, y);                   // swiglu_split
   return g.op(f32_bytes(m.n_embd * T), g.external(), y);
 }
 
