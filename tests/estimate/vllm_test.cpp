@@ -131,6 +131,21 @@ TEST(EstimateVllm, SlidingWindowLayersNeedOnlyTheirWindow) {
             bytes{10 * per_layer_token * 131072 + 52 * per_layer_token * 1024});
 }
 
+// Issue 17: a gemma-3 config without sliding_window_pattern was read as "every layer sliding"
+// (0.48 GiB of KV at 131,072 tokens); the model type's pattern gives the same KV as the config
+// that states it (10.4 GiB at TP 1).
+TEST(EstimateVllm, SlidingPatternAbsentGivesTheModelTypesKv) {
+  std::string cfg_text = cfg::gemma_3_27b_it;
+  const std::string key = "\"sliding_window_pattern\": 6,";
+  cfg_text.erase(cfg_text.find(key), key.size());
+  vllm_settings s;
+  s.max_model_len = 131072;
+  const auto without = estimate_vllm(model(cfg_text), s);
+  const auto with = estimate_vllm(model(cfg::gemma_3_27b_it), s);
+  EXPECT_EQ(without.stages[0].kv_needed, with.stages[0].kv_needed);
+  EXPECT_GT(gib(without.stages[0].kv_needed), 10.0);
+}
+
 TEST(EstimateVllm, InvalidLayoutsAndSettings) {
   const auto g = model(cfg::gemma_3_27b_it);
   vllm_settings s;

@@ -80,6 +80,29 @@ TEST(HfConfig, MultimodalTextAndVisionConfigs) {
   EXPECT_EQ(l4.vision_layers, 34U);
 }
 
+// Without `sliding_window_pattern` or `layer_types`, the model type's default pattern
+// (transformers' Gemma3TextConfig: every 6th layer global), and for a type not known here full
+// attention everywhere (never fewer cached tokens than the engine keeps).
+TEST(HfConfig, SlidingPatternDefaultsByModelTypeElseFullAttention) {
+  std::string cfg = shardfit::test::configs::gemma_3_27b_it;
+  const std::string key = "\"sliding_window_pattern\": 6,";
+  const auto at = cfg.find(key);
+  ASSERT_NE(at, std::string::npos);
+  cfg.erase(at, key.size());
+  const auto g = parse_hf_config(cfg, "config.json");
+  const auto with = parse_hf_config(shardfit::test::configs::gemma_3_27b_it, "config.json");
+  EXPECT_EQ(g.sliding_layers, with.sliding_layers);
+  EXPECT_EQ(std::count(g.sliding_layers.begin(), g.sliding_layers.end(), false), 10);
+
+  const auto m = parse_hf_config(
+      R"({"architectures": ["MistralForCausalLM"], "model_type": "mistral", "hidden_size": 4096,
+          "num_hidden_layers": 32, "num_attention_heads": 32, "num_key_value_heads": 8,
+          "intermediate_size": 14336, "vocab_size": 32000, "sliding_window": 4096})",
+      "config.json");
+  ASSERT_EQ(m.sliding_layers.size(), 32U);
+  EXPECT_EQ(std::count(m.sliding_layers.begin(), m.sliding_layers.end(), true), 0);
+}
+
 TEST(HfConfig, MixturesOfExperts) {
   const auto d = parse_hf_config(cfg::deepseek_v3, "config.json");
   EXPECT_EQ(d.num_experts, 256U);

@@ -14,6 +14,7 @@
 #include <shardfit/io/filesystem.hpp>
 #include <shardfit/io/json_value.hpp>
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -155,6 +156,24 @@ inline void read_quantization(const config_object& q, hf_config& c) {
   c.quantization = std::move(out);
 }
 
+// Every n-th layer uses global attention, the others the sliding window, by model type when
+// the config gives neither `layer_types` nor `sliding_window_pattern` (transformers' defaults:
+// Gemma2Config alternates, Gemma3TextConfig sliding_window_pattern 6, Gemma3nTextConfig 5,
+// Cohere2Config 4, Exaone4Config 4); 0 for a type not listed.
+inline std::uint32_t default_sliding_pattern(std::string_view model_type) noexcept {
+  constexpr std::array<std::pair<std::string_view, std::uint32_t>, 7> table{{{"gemma2", 2},
+                                                                             {"gemma3", 6},
+                                                                             {"gemma3_text", 6},
+                                                                             {"gemma3n", 5},
+                                                                             {"gemma3n_text", 5},
+                                                                             {"cohere2", 4},
+                                                                             {"exaone4", 4}}};
+  for (const auto& [type, n] : table) {
+    if (type == model_type) return n;
+  }
+  return 0;
+}
+
 inline void read_language_model(const config_object& t, const config_object& top, hf_config& c) {
   c.model_type = t.string("model_type").value_or(top.string("model_type").value_or(""));
   c.num_hidden_layers = t.u32_any({"num_hidden_layers", "n_layer", "num_layers", "n_layers"});
@@ -223,10 +242,15 @@ inline void read_language_model(const config_object& t, const config_object& top
                                  e.text() == "chunked_attention");
     }
   } else if (c.sliding_window != 0 && !disabled) {
-    const std::uint32_t pattern = t.u32("sliding_window_pattern");
+    // Without a pattern, the model type's (every n-th layer global); for a type not known here,
+    // full attention on every layer: an over-estimate of the KV cache, never an under-estimate.
+    const bool given = t.raw("sliding_window_pattern") != nullptr;
+    const std::uint32_t pattern =
+        given ? t.u32("sliding_window_pattern") : default_sliding_pattern(c.model_type);
     c.sliding_layers.resize(c.num_hidden_layers);
     for (std::uint32_t i = 0; i < c.num_hidden_layers; ++i) {
-      c.sliding_layers[i] = pattern == 0 || (i + 1) % pattern != 0;
+      c.sliding_layers[i] = given ? (pattern == 0 || (i + 1) % pattern != 0)
+                                  : (pattern != 0 && (i + 1) % pattern != 0);
     }
   }
   if (disabled) c.sliding_window = 0;

@@ -581,6 +581,11 @@ class llama_enumerator : enumerator_base {
   void every_class_mix(const worker_view& w, const std::vector<std::uint32_t>& usable,
                        std::uint32_t k_gpus, const std::vector<std::vector<std::uint32_t>>& tried,
                        std::vector<placement>& out) const {
+    // Identical GPUs only: every set of k is alike the roomiest, already tried.
+    if (std::all_of(usable.begin(), usable.end(),
+                    [&](std::uint32_t g) { return same_gpu(w, usable.front(), g); })) {
+      return;
+    }
     std::vector<std::uint32_t> by_index = usable;
     std::sort(by_index.begin(), by_index.end());
     if (by_index.size() <= 8) {
