@@ -246,12 +246,28 @@ void check_placement(const placement& p, const cluster& c, const model_profile& 
   } else {
     // Rule 3: only layouts vLLM's rules accept.
     EXPECT_TRUE(check_parallel(m, {p.tensor_parallel, p.pipeline_parallel, rq.vllm.ep}).valid);
-    EXPECT_EQ(p.workers.size(), p.pipeline_parallel);
-    std::uint32_t stage_layers = 0;
+    // Every stage 0..pp-1 once, in order over the workers (a worker may hold several), each
+    // of tp GPUs with the same layers.
+    std::vector<std::uint32_t> per_stage_gpus(p.pipeline_parallel, 0);
+    std::vector<std::uint32_t> per_stage_layers(p.pipeline_parallel, 0);
+    std::uint32_t next_stage = 0;
     for (const auto& w : p.workers) {
-      EXPECT_EQ(w.gpus.size(), p.tensor_parallel);
-      stage_layers += w.gpus.front().layers;
-      for (const auto& g : w.gpus) EXPECT_EQ(g.layers, w.gpus.front().layers);
+      EXPECT_EQ(w.stage, next_stage);
+      for (const auto& g : w.gpus) {
+        ASSERT_LT(g.stage, p.pipeline_parallel);
+        EXPECT_GE(g.stage, next_stage);
+        ++per_stage_gpus[g.stage];
+        if (per_stage_layers[g.stage] == 0) per_stage_layers[g.stage] = g.layers;
+        EXPECT_EQ(g.layers, per_stage_layers[g.stage]);
+        next_stage = std::max(next_stage, g.stage);
+      }
+      ++next_stage;
+    }
+    EXPECT_EQ(next_stage, p.pipeline_parallel);
+    std::uint32_t stage_layers = 0;
+    for (std::uint32_t st = 0; st < p.pipeline_parallel; ++st) {
+      EXPECT_EQ(per_stage_gpus[st], p.tensor_parallel);
+      stage_layers += per_stage_layers[st];
     }
     EXPECT_EQ(stage_layers, m.n_layer);
     EXPECT_LE(p.gpu_memory_utilization, rq.vllm.gpu_memory_utilization + 1e-9);

@@ -2,6 +2,7 @@
 // shard_set_test) and placements of both backends, asserted exactly.
 
 #include <shardfit/json.hpp>
+#include <shardfit/plan/launch.hpp>
 #include <shardfit/plan/planner.hpp>
 
 #include <gtest/gtest.h>
@@ -596,15 +597,88 @@ TEST(Planner, SeedVllmNeverChoosesThreeGpusForA32HeadModel) {
   ASSERT_TRUE(tp3);
   EXPECT_EQ(tp3->reason, "32 attention heads are not divisible by tensor parallel size 3");
 
-  // With the full context it needs more than two: three GPUs are not an answer...
-  const auto none = plan(c, llama8b(), vllm_request(131072));
-  EXPECT_EQ(none.status, plan_status::no_fit);
-  // ...four are.
+  // With the full context it needs more than two: three GPUs as tp 3 are not an answer, but
+  // as three pipeline stages on the worker they are (vLLM runs tp 1 x pp 3 on one node)...
+  const auto three = plan(c, llama8b(), vllm_request(131072));
+  ASSERT_EQ(three.status, plan_status::planned);
+  EXPECT_EQ(three.chosen->tensor_parallel, 1U);
+  EXPECT_EQ(three.chosen->pipeline_parallel, 3U);
+  EXPECT_EQ(layout(*three.chosen), "w3/main[0:11,1:11,2:10]");
+  // ...and so are four.
   c.workers.push_back(worker("w4", 128_GiB, gpus(4, "RTX 4080", 16_GiB)));
   const auto four = plan(c, llama8b(), vllm_request(131072));
   ASSERT_EQ(four.status, plan_status::planned);
   EXPECT_EQ(four.chosen->tensor_parallel, 4U);
   EXPECT_EQ(layout(*four.chosen), "w4/main[0:32,1:32,2:32,3:32]");
+}
+
+// The seed case (issue 17): gemma-3-27b-it has 32 attention heads, so tp 3 is refused; vLLM
+// runs it on three 24 GB cards as tp 1 x pp 3 on one node (no Ray).
+TEST(Planner, SeedGemma3PipelineStagesInsideOneWorker) {
+  const auto gemma = config_model(cfg::gemma_3_27b_it, "gemma-3-27b-it");
+  cluster c = base();
+  c.workers.push_back(worker("w", 128_GiB, gpus(3, "RTX 4090", 24_GiB)));
+  const auto three = plan(c, gemma, vllm_request(8192));
+  ASSERT_EQ(three.status, plan_status::planned);
+  EXPECT_EQ(three.chosen->stage, plan_stage::one_worker);
+  EXPECT_EQ(three.chosen->tensor_parallel, 1U);
+  EXPECT_EQ(three.chosen->pipeline_parallel, 3U);
+  EXPECT_EQ(layout(*three.chosen), "w/main[0:21,1:21,2:20]");
+  ASSERT_EQ(three.chosen->workers.size(), 1U);
+  EXPECT_EQ(three.chosen->workers[0].gpus[2].stage, 2U);
+  launch_settings ls = launch_settings_for(gemma, vllm_request(8192), "google/gemma-3-27b-it");
+  const auto cmds = launch_commands(*three.chosen, c, ls);
+  ASSERT_EQ(cmds.size(), 1U);  // one node: no Ray
+  std::string argv;
+  for (const auto& a : cmds[0].argv) argv += a + " ";
+  EXPECT_NE(argv.find("--tensor-parallel-size 1 --pipeline-parallel-size 3 "), std::string::npos)
+      << argv;
+  EXPECT_EQ(argv.find("--distributed-executor-backend"), std::string::npos) << argv;
+
+  // Two cards cannot hold it at all: refused with the numbers.
+  c.workers[0].gpus.pop_back();
+  const auto two = plan(c, gemma, vllm_request(8192));
+  ASSERT_EQ(two.status, plan_status::no_fit);
+  bool said = false;
+  for (const auto& y : two.rejected) {
+    said =
+        said || (y.rule == "fit.vram" && y.reason.find("tp 1 x pp 2 needs ") != std::string::npos);
+  }
+  EXPECT_TRUE(said) << "the pipeline layout's numbers";
+
+  // Four: tp 4, tp 2 x pp 2 and tp 1 x pp 3/4 all fit; the score picks tp 4, then tp 2 x pp 2.
+  c.workers[0].gpus = gpus(4, "RTX 4090", 24_GiB);
+  const auto four = plan(c, gemma, vllm_request(8192));
+  ASSERT_EQ(four.status, plan_status::planned);
+  EXPECT_EQ(four.chosen->tensor_parallel, 4U);
+  EXPECT_EQ(layout(*four.chosen), "w/main[0:62,1:62,2:62,3:62]");
+  ASSERT_EQ(four.alternatives.size(), 3U);
+  EXPECT_EQ(four.alternatives[0].tensor_parallel, 2U);
+  EXPECT_EQ(four.alternatives[0].pipeline_parallel, 2U);
+  EXPECT_EQ(layout(four.alternatives[0]), "w/main[0:31,1:31,2:31,3:31]");
+  // vLLM's partition (get_pp_indices): 62 layers over 4 stages are 15, 16, 16, 15.
+  EXPECT_EQ(layout(four.alternatives[2]), "w/main[0:15,1:16,2:16,3:15]");
+}
+
+// A manual list split 3 + 1 over two workers: four pipeline stages of one GPU, three of them on
+// the first worker (vLLM on Ray places ranks so), where equal counts were required before.
+TEST(Planner, VllmManualUnevenSelectionIsFourStages) {
+  cluster c = base();
+  c.workers.push_back(worker("a", 128_GiB, gpus(3, "RTX 4090", 24_GiB)));
+  c.workers.push_back(worker("b", 128_GiB, gpus(1, "RTX 4090", 24_GiB)));
+  auto rq = vllm_request(8192);
+  rq.gpus = {{"a", 0}, {"a", 1}, {"a", 2}, {"b", 0}};
+  const auto r = plan(c, llama8b(), rq);
+  ASSERT_EQ(r.status, plan_status::planned);
+  EXPECT_EQ(r.chosen->stage, plan_stage::multi_worker);
+  EXPECT_EQ(r.chosen->tensor_parallel, 1U);
+  EXPECT_EQ(r.chosen->pipeline_parallel, 4U);
+  EXPECT_EQ(layout(*r.chosen), "a/main[0:8,1:8,2:8] b/pipeline[0:8]");
+  EXPECT_EQ(r.chosen->workers[1].stage, 3U);
+  rq.tp = 2;  // 3 GPUs cannot be stages of 2
+  const auto bad = plan(c, llama8b(), rq);
+  EXPECT_EQ(bad.status, plan_status::no_fit);
+  EXPECT_TRUE(find_rejection(bad, "--gpus", "pp.equal_gpus"));
 }
 
 TEST(Planner, VllmTensorTimesPipelineAcrossWorkers) {

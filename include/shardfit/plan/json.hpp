@@ -33,6 +33,7 @@ void to_json(BasicJsonType& j, const placed_gpu& g) {
   j["layers"] = g.layers;
   j["repeating_layers"] = g.repeating_layers;
   j["output_layer"] = g.output_layer;
+  j["stage"] = g.stage;
   j["vram_bytes"] = g.vram;
   j["allocatable_bytes"] = g.allocatable;
   j["total_bytes"] = g.total;

@@ -159,6 +159,7 @@ struct placed_gpu {
   std::uint32_t layers = 0;
   std::uint32_t repeating_layers = 0;  ///< repeating layers only (≥ 1 on every placed GPU)
   bool output_layer = false;           ///< llama.cpp: holds the output layer
+  std::uint32_t stage = 0;             ///< vLLM: its pipeline stage
   bytes vram;                          ///< memory it will hold (vLLM: utilization × total)
   bytes allocatable;                   ///< what it had free for this instance
   bytes total;                         ///< its total memory
@@ -169,7 +170,7 @@ struct placed_worker {
   std::uint32_t worker = 0;  ///< position in the cluster's `workers`
   std::string name;          ///< filled for reported placements
   worker_role role = worker_role::main;
-  std::uint32_t stage = 0;  ///< vLLM pipeline stage
+  std::uint32_t stage = 0;  ///< vLLM: its first pipeline stage (a worker may hold several)
   std::vector<placed_gpu> gpus;
   std::uint32_t cpu_layers = 0;  ///< llama.cpp: repeating layers kept in RAM
   bytes ram;                     ///< RAM it needs (llama.cpp's host part; 0 for RPC servers)

@@ -72,8 +72,14 @@ inline void attach_storage(placement& p, const cluster& c, const model_profile& 
     ++readers;
     bytes need = whole;
     if (p.engine == backend::vllm && p.pipeline_parallel > 1 && !w.gpus.empty()) {
-      const std::uint32_t count = w.gpus.front().layers;
-      need = m.disk_bytes_for(first, count, w.stage == 0, w.stage + 1 == p.pipeline_parallel);
+      // The layers of every stage the worker holds (one GPU of each stage tells).
+      std::uint32_t count = 0;
+      std::uint32_t last_stage = w.stage;
+      for (std::size_t g = 0; g < w.gpus.size(); ++g) {
+        if (g == 0 || w.gpus[g].stage != w.gpus[g - 1].stage) count += w.gpus[g].layers;
+        last_stage = std::max(last_stage, w.gpus[g].stage);
+      }
+      need = m.disk_bytes_for(first, count, w.stage == 0, last_stage + 1 == p.pipeline_parallel);
       first += count;
       w.partial = need < whole;
     }

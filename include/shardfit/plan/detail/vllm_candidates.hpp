@@ -93,8 +93,7 @@ class vllm_enumerator : enumerator_base {
 
   [[nodiscard]] std::vector<placement> one_worker() const {
     std::vector<placement> out;
-    if (rq_.pp && *rq_.pp != 1) return out;
-    const auto degrees = tensor_degrees();
+    const auto degrees = rq_.pp && *rq_.pp != 1 ? std::vector<std::uint32_t>{} : tensor_degrees();
     for (std::uint32_t wi = 0; wi < v_.workers.size(); ++wi) {
       const auto& w = v_.workers[wi];
       if (!w.representative || w.gpus.size() < 2 || w.disk_short) continue;
@@ -129,9 +128,48 @@ class vllm_enumerator : enumerator_base {
         }
         out.push_back(make(e, {{wi, sorted_pick}}, u, plan_stage::one_worker, t));
       }
+      pipeline_in_worker(wi, tried, out);
       if (!tried.empty()) reject(w, "fit.vram", tried);
     }
     return out;
+  }
+
+  // Pipeline stages inside one worker (vLLM runs tp x pp on one node without Ray): every valid
+  // tp x pp (pp >= 2) of at most its GPU count, its roomiest tp x pp GPUs, stages in index order
+  // (vLLM gives ranks to devices in order: pp rank x tp + tp rank), each stage's GPUs within
+  // budget at one utilization.
+  void pipeline_in_worker(std::uint32_t wi, std::string& tried, std::vector<placement>& out) const {
+    const auto& w = v_.workers[wi];
+    const auto n = static_cast<std::uint32_t>(w.gpus.size());
+    for (std::uint32_t pp = 2; pp <= std::min(n, m_.n_layer); ++pp) {
+      if (rq_.pp && *rq_.pp != pp) continue;
+      for (std::uint32_t t = 1; t * pp <= n; ++t) {
+        if (rq_.tp && *rq_.tp != t) continue;
+        const auto& e = layout(t, pp);
+        if (!e.parallel.valid) continue;  // check_parallel's reasons are given for tp alone
+        auto order = by_budget(w);        // roomiest first
+        std::vector<std::uint32_t> pick(order.begin(), order.begin() + t * pp);
+        std::sort(pick.begin(), pick.end());
+        const double u = group_util(w, pick);
+        std::vector<std::pair<std::uint32_t, std::vector<std::uint32_t>>> stages;
+        bool ok = true;
+        bytes need{};
+        for (std::uint32_t st = 0; st < pp; ++st) {
+          std::vector<std::uint32_t> g(pick.begin() + st * t, pick.begin() + (st + 1) * t);
+          need = std::max(need, e.stages[st].required);
+          if (!fits(w, g, u, e.stages[st].required)) ok = false;
+          stages.emplace_back(wi, std::move(g));
+        }
+        if (ok) {
+          out.push_back(make(e, stages, u, plan_stage::one_worker, t));
+        } else {
+          tried += (tried.empty() ? "" : ", ") +
+                   ("tp " + std::to_string(t) + " x pp " + std::to_string(pp) + " needs " +
+                    gib(need) + " per GPU, the " + std::to_string(t * pp) + " roomiest give " +
+                    gib(least(w, pick, u)));
+        }
+      }
+    }
   }
 
   [[nodiscard]] std::vector<placement> multi_worker() const {
@@ -270,20 +308,37 @@ class vllm_enumerator : enumerator_base {
   // Manual selection: one worker (tensor parallel) or equal GPU counts on several (pipeline).
   [[nodiscard]] std::vector<placement> manual(const std::vector<gpu_ref>& gpus) const {
     std::vector<placement> out;
-    const auto groups = group_selection(c_, v_, gpus);
-    const auto t = static_cast<std::uint32_t>(groups.front().second.size());
-    for (const auto& g : groups) {
-      if (g.second.size() != t) {
+    const auto selected = group_selection(c_, v_, gpus);
+    // Equal GPU counts: one stage of tp = that count per worker (or --tp). Uneven counts (3 + 1):
+    // stages of tp GPUs (--tp, else the counts' greatest common divisor), several on a worker,
+    // as vLLM on Ray places ranks.
+    bool equal = true;
+    std::uint32_t common = 0;
+    for (const auto& g : selected) {
+      equal = equal && g.second.size() == selected.front().second.size();
+      common = std::gcd(common, static_cast<std::uint32_t>(g.second.size()));
+    }
+    const std::uint32_t t =
+        rq_.tp ? *rq_.tp
+               : (equal ? static_cast<std::uint32_t>(selected.front().second.size()) : common);
+    std::vector<std::pair<std::uint32_t, std::vector<std::uint32_t>>> groups;
+    for (const auto& [view, g] : selected) {
+      if (t == 0 || g.size() % t != 0) {
         reject("--gpus", "pp.equal_gpus",
-               "every pipeline stage needs the same number of GPUs; the workers were given " +
-                   std::to_string(groups.front().second.size()) + " and " +
-                   std::to_string(g.second.size()));
+               "every pipeline stage needs tp = " + std::to_string(t) + " GPUs; worker '" +
+                   c_.workers[v_.workers[view].worker].name + "' was given " +
+                   std::to_string(g.size()));
         return out;
       }
+      for (std::size_t i = 0; i < g.size(); i += t) {
+        groups.emplace_back(
+            view, std::vector<std::uint32_t>(g.begin() + static_cast<std::ptrdiff_t>(i),
+                                             g.begin() + static_cast<std::ptrdiff_t>(i + t)));
+      }
     }
-    if (groups.size() > 1 && !rq_.distributed) {
+    if (selected.size() > 1 && !rq_.distributed) {
       reject("--gpus", "manual.distributed",
-             "the GPUs are on " + std::to_string(groups.size()) +
+             "the GPUs are on " + std::to_string(selected.size()) +
                  " workers but distributed placement is not allowed");
       return out;
     }
@@ -324,9 +379,9 @@ class vllm_enumerator : enumerator_base {
         return out;
       }
     }
-    const plan_stage stage = pp > 1  ? plan_stage::multi_worker
-                             : t > 1 ? plan_stage::one_worker
-                                     : plan_stage::single_gpu;
+    const plan_stage stage = selected.size() > 1 ? plan_stage::multi_worker
+                             : t * pp > 1        ? plan_stage::one_worker
+                                                 : plan_stage::single_gpu;
     out.push_back(make(e, groups, u, stage, t));
     return out;
   }
@@ -408,12 +463,19 @@ class vllm_enumerator : enumerator_base {
     for (std::uint32_t st = 0; st < stages.size(); ++st) {
       const auto& w = v_.workers[stages[st].first];
       const auto& se = e.stages[st];
-      placed_worker pw;
-      pw.worker = w.worker;
-      pw.role = st == 0 ? worker_role::main : worker_role::pipeline;
-      pw.stage = st;
-      pw.ram_allocatable = w.ram_allocatable;
-      pw.ram_total = c_.workers[w.worker].ram;
+      // Consecutive stages on one worker (pipeline parallel inside it) share its entry; its GPUs
+      // are listed stage by stage, the order vLLM gives ranks (pp rank x tp + tp rank).
+      const bool same = st > 0 && stages[st - 1].first == stages[st].first;
+      if (!same) {
+        placed_worker fresh;
+        fresh.worker = w.worker;
+        fresh.role = st == 0 ? worker_role::main : worker_role::pipeline;
+        fresh.stage = st;
+        fresh.ram_allocatable = w.ram_allocatable;
+        fresh.ram_total = c_.workers[w.worker].ram;
+        p.workers.push_back(std::move(fresh));
+      }
+      placed_worker& pw = p.workers.back();
       std::vector<std::uint32_t> g = stages[st].second;
       std::sort(g.begin(), g.end());
       for (auto x : g) {
@@ -421,6 +483,7 @@ class vllm_enumerator : enumerator_base {
         placed_gpu pg;
         pg.slot = gv.slot;
         pg.index = gv.index;
+        pg.stage = st;
         pg.layers = se.layers;
         pg.repeating_layers = se.layers;
         pg.vram = budget(u, gv.total);
@@ -437,7 +500,6 @@ class vllm_enumerator : enumerator_base {
                                se.kv_per_token.count() != 0 ? left / se.kv_per_token.count() : 0);
         pw.gpus.push_back(pg);
       }
-      p.workers.push_back(std::move(pw));
     }
     if (p.kv_tokens == ~std::uint64_t{0}) p.kv_tokens = 0;
     return p;
