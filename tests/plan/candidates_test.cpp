@@ -57,10 +57,8 @@ TEST(Candidates, StagesThatCannotYieldSayWhy) {
   rq.vllm.max_model_len = 4096;
   EXPECT_TRUE(enumerate_stage(c, llama8b(), rq, plan_stage::single_gpu).candidates.empty());
   const auto tp = enumerate_stage(c, llama8b(), rq, plan_stage::one_worker);
-  ASSERT_EQ(tp.candidates.size(), 2U);  // tp 2, and tp 1 x pp 2 inside the worker
+  ASSERT_EQ(tp.candidates.size(), 1U);  // tp 2 fits: no pipeline stages inside the worker
   EXPECT_EQ(tp.candidates[0].tensor_parallel, 2U);
-  EXPECT_EQ(tp.candidates[1].tensor_parallel, 1U);
-  EXPECT_EQ(tp.candidates[1].pipeline_parallel, 2U);
 }
 
 }  // namespace

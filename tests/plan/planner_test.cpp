@@ -639,25 +639,26 @@ TEST(Planner, SeedGemma3PipelineStagesInsideOneWorker) {
   c.workers[0].gpus.pop_back();
   const auto two = plan(c, gemma, vllm_request(8192));
   ASSERT_EQ(two.status, plan_status::no_fit);
-  bool said = false;
-  for (const auto& y : two.rejected) {
-    said =
-        said || (y.rule == "fit.vram" && y.reason.find("tp 1 x pp 2 needs ") != std::string::npos);
-  }
-  EXPECT_TRUE(said) << "the pipeline layout's numbers";
+  const auto* x = find_rejection(two, "worker 'w'", "fit.vram");
+  ASSERT_NE(x, nullptr);
+  std::vector<std::string> reasons;
+  for (const auto& y : two.rejected) reasons.push_back(y.reason);
+  EXPECT_NE(std::find(reasons.begin(), reasons.end(),
+                      "tp 2 needs 29.46 GiB per GPU, the 2 roomiest give 21.60 GiB, pipeline "
+                      "stages: its 2 GPUs give 43.20 GiB together, the weights alone are 50.31 "
+                      "GiB"),
+            reasons.end());
 
-  // Four: tp 4, tp 2 x pp 2 and tp 1 x pp 3/4 all fit; the score picks tp 4, then tp 2 x pp 2.
+  // Four: tensor parallelism alone fits (tp 4), so no pipeline stages are planned inside it
+  // (tp x pp inside a worker is the fallback when tp alone does not fit, as in the issue's
+  // order; planner_bench's vLLM case keeps its candidate count).
   c.workers[0].gpus = gpus(4, "RTX 4090", 24_GiB);
   const auto four = plan(c, gemma, vllm_request(8192));
   ASSERT_EQ(four.status, plan_status::planned);
   EXPECT_EQ(four.chosen->tensor_parallel, 4U);
+  EXPECT_EQ(four.chosen->pipeline_parallel, 1U);
   EXPECT_EQ(layout(*four.chosen), "w/main[0:62,1:62,2:62,3:62]");
-  ASSERT_EQ(four.alternatives.size(), 3U);
-  EXPECT_EQ(four.alternatives[0].tensor_parallel, 2U);
-  EXPECT_EQ(four.alternatives[0].pipeline_parallel, 2U);
-  EXPECT_EQ(layout(four.alternatives[0]), "w/main[0:31,1:31,2:31,3:31]");
-  // vLLM's partition (get_pp_indices): 62 layers over 4 stages are 15, 16, 16, 15.
-  EXPECT_EQ(layout(four.alternatives[2]), "w/main[0:15,1:16,2:16,3:15]");
+  for (const auto& a : four.alternatives) EXPECT_EQ(a.pipeline_parallel, 1U);
 }
 
 // A manual list split 3 + 1 over two workers: four pipeline stages of one GPU, three of them on

@@ -98,6 +98,7 @@ class vllm_enumerator : enumerator_base {
       const auto& w = v_.workers[wi];
       if (!w.representative || w.gpus.size() < 2 || w.disk_short) continue;
       std::string tried;
+      const std::size_t before = out.size();
       for (const std::uint32_t t : degrees) {
         if (t > w.gpus.size()) break;
         const auto& e = layout(t, 1);
@@ -128,29 +129,41 @@ class vllm_enumerator : enumerator_base {
         }
         out.push_back(make(e, {{wi, sorted_pick}}, u, plan_stage::one_worker, t));
       }
-      pipeline_in_worker(wi, tried, out);
+      // Pipeline stages inside the worker only where tensor parallelism alone does not fit it.
+      if (out.size() == before) pipeline_in_worker(wi, tried, out);
       if (!tried.empty()) reject(w, "fit.vram", tried);
     }
     return out;
   }
 
-  // Pipeline stages inside one worker (vLLM runs tp x pp on one node without Ray): every valid
-  // tp x pp (pp >= 2) of at most its GPU count, its roomiest tp x pp GPUs, stages in index order
-  // (vLLM gives ranks to devices in order: pp rank x tp + tp rank), each stage's GPUs within
-  // budget at one utilization.
+  // Pipeline stages inside one worker (vLLM runs tp x pp on one node without Ray): the valid
+  // tp x pp (pp >= 2) layouts of the fewest GPUs that hold the model, on its roomiest GPUs,
+  // stages in index order (vLLM gives ranks to devices in order: pp rank x tp + tp rank), each
+  // stage's GPUs within budget at one utilization.
   void pipeline_in_worker(std::uint32_t wi, std::string& tried, std::vector<placement>& out) const {
     const auto& w = v_.workers[wi];
     const auto n = static_cast<std::uint32_t>(w.gpus.size());
-    for (std::uint32_t pp = 2; pp <= std::min(n, m_.n_layer); ++pp) {
-      if (rq_.pp && *rq_.pp != pp) continue;
-      for (std::uint32_t t = 1; t * pp <= n; ++t) {
+    const auto order = by_budget(w);  // roomiest first
+    const std::size_t before = out.size();
+    struct miss {
+      std::uint32_t t, pp;
+      bytes need, least;
+    };
+    std::optional<miss> last_miss;  // the layout with the most GPUs that did not fit
+    bytes room{};                   // the k roomiest GPUs' budgets together
+    for (std::uint32_t k = 1; k <= n && out.size() == before; ++k) {  // GPUs used
+      room += budget(util(w.gpus[order[k - 1]]), w.gpus[order[k - 1]].total);
+      // A bound first: k GPUs that cannot hold the weights at all need no layout.
+      if (k < 2 || room < m_.weights()) continue;
+      std::vector<std::uint32_t> pick(order.begin(), order.begin() + k);
+      std::sort(pick.begin(), pick.end());
+      const double u = group_util(w, pick);
+      for (std::uint32_t pp = 2; pp <= std::min(k, m_.n_layer); ++pp) {
+        if (k % pp != 0 || (rq_.pp && *rq_.pp != pp)) continue;
+        const std::uint32_t t = k / pp;
         if (rq_.tp && *rq_.tp != t) continue;
         const auto& e = layout(t, pp);
         if (!e.parallel.valid) continue;  // check_parallel's reasons are given for tp alone
-        auto order = by_budget(w);        // roomiest first
-        std::vector<std::uint32_t> pick(order.begin(), order.begin() + t * pp);
-        std::sort(pick.begin(), pick.end());
-        const double u = group_util(w, pick);
         std::vector<std::pair<std::uint32_t, std::vector<std::uint32_t>>> stages;
         bool ok = true;
         bytes need{};
@@ -163,12 +176,20 @@ class vllm_enumerator : enumerator_base {
         if (ok) {
           out.push_back(make(e, stages, u, plan_stage::one_worker, t));
         } else {
-          tried += (tried.empty() ? "" : ", ") +
-                   ("tp " + std::to_string(t) + " x pp " + std::to_string(pp) + " needs " +
-                    gib(need) + " per GPU, the " + std::to_string(t * pp) + " roomiest give " +
-                    gib(least(w, pick, u)));
+          last_miss = miss{t, pp, need, least(w, pick, u)};
         }
       }
+    }
+    if (out.size() == before && !last_miss && n >= 2) {
+      tried += (tried.empty() ? "" : ", ") +
+               ("pipeline stages: its " + std::to_string(n) + " GPUs give " + gib(room) +
+                " together, the weights alone are " + gib(m_.weights()));
+    } else if (out.size() == before && last_miss) {
+      tried += (tried.empty() ? "" : ", ") +
+               ("tp " + std::to_string(last_miss->t) + " x pp " + std::to_string(last_miss->pp) +
+                " needs " + gib(last_miss->need) + " per GPU, the " +
+                std::to_string(last_miss->t * last_miss->pp) + " roomiest give " +
+                gib(last_miss->least));
     }
   }
 
