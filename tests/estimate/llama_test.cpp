@@ -389,6 +389,19 @@ void expect_mib(bytes estimate, double truth, const char* what, const std::strin
       << " MiB, llama.cpp " << truth << " MiB";
 }
 
+// The settings llama_truth.mjs ran with: context (all sequences), ubatch = batch, sequences,
+// flash attention.
+llama_settings truth_settings(std::uint32_t n_ctx, std::uint32_t ubatch, std::uint32_t seq,
+                              bool flash_attn) {
+  llama_settings s;
+  s.n_ctx = n_ctx;
+  s.n_batch = ubatch;
+  s.n_ubatch = ubatch;
+  s.n_parallel = seq;
+  s.flash_attn = flash_attn ? flash_attn_mode::on : flash_attn_mode::off;
+  return s;
+}
+
 TEST(EstimateLlama, CpuBuffersMatchLlamaCppForEveryMeasuredRow) {
   temp_dir d;
   std::map<std::tuple<std::uint32_t, std::uint32_t, std::uint32_t>, shardfit::model_profile> models;
@@ -399,13 +412,8 @@ TEST(EstimateLlama, CpuBuffersMatchLlamaCppForEveryMeasuredRow) {
       models.emplace(key, shardfit::load_model(shardfit::test::write_tiny_llama(
                               path, shape(t.layers, t.embd, t.type))));
     }
-    llama_settings s;
-    s.n_ctx = t.n_ctx;
-    s.n_batch = t.ubatch;
-    s.n_ubatch = t.ubatch;
-    s.n_parallel = t.seq;
-    s.flash_attn = t.flash_attn ? flash_attn_mode::on : flash_attn_mode::off;
-    const llama_estimator est(models.at(key), s);
+    const llama_estimator est(models.at(key),
+                              truth_settings(t.n_ctx, t.ubatch, t.seq, t.flash_attn));
     const auto e = est.estimate({});
     const std::string row = "L" + std::to_string(t.layers) + " E" + std::to_string(t.embd) +
                             " type " + std::to_string(t.type) + " ctx " + std::to_string(t.ctx) +
@@ -556,13 +564,8 @@ TEST(EstimateLlama, DeepseekBothLayoutsMatchLlamaCpp) {
         shardfit::test::write_tiny_llama(d / "ds.gguf", deepseek_shape(t.v3, t.mla)));
     EXPECT_EQ(profile.is_mla(), t.mla);
     EXPECT_EQ(profile.latent_expanded, !t.mla);
-    llama_settings s;
-    s.n_ctx = t.n_ctx;
-    s.n_batch = t.ubatch;
-    s.n_ubatch = t.ubatch;
-    s.n_parallel = t.seq;
-    s.flash_attn = t.flash_attn ? flash_attn_mode::on : flash_attn_mode::off;
-    const auto e = llama_estimator(profile, s).estimate({});
+    const auto e = llama_estimator(profile, truth_settings(t.n_ctx, t.ubatch, t.seq, t.flash_attn))
+                       .estimate({});
     const std::string row = std::string(t.v3 ? "V3" : "V2-Lite") + (t.mla ? " mla" : " expanded") +
                             " ctx " + std::to_string(t.ctx) + " ub " + std::to_string(t.ubatch) +
                             (t.flash_attn ? " fa" : " nofa") + " seq " + std::to_string(t.seq);
@@ -613,12 +616,8 @@ TEST(EstimateLlama, MambaStateMatchesLlamaCppAndComputeIsJustAbove) {
     const auto profile =
         shardfit::load_model(shardfit::test::write_tiny_llama(d / "mamba.gguf", m));
     EXPECT_EQ(profile.ssm_inner, 2 * t.embd);
-    llama_settings s;
-    s.n_ctx = t.n_ctx;
-    s.n_batch = t.ubatch;
-    s.n_ubatch = t.ubatch;
-    s.n_parallel = t.seq;
-    const auto e = llama_estimator(profile, s).estimate({});
+    const auto e =
+        llama_estimator(profile, truth_settings(t.n_ctx, t.ubatch, t.seq, false)).estimate({});
     const std::string row = "mamba E" + std::to_string(t.embd) + " ub " + std::to_string(t.ubatch) +
                             " seq " + std::to_string(t.seq);
     expect_mib(e.host().weights, t.weights, "weights", row);
