@@ -161,4 +161,25 @@ TEST(Parallelism, PipelineStagesAsTheEnginesSplitThem) {
   EXPECT_THROW((void)check_parallel(m, {0}), shardfit::error);
 }
 
+// Mamba-Codestral-7B-v0.1's published config: 8 state-space groups, 128 SSM heads.
+TEST(Parallelism, Mamba2GroupsDivideTpAndNoPipelineInVllm) {
+  const auto m = shardfit::profile_from_config(shardfit::parse_hf_config(
+      R"({"architectures": ["Mamba2ForCausalLM"], "model_type": "mamba2", "hidden_size": 4096,
+          "num_hidden_layers": 64, "num_heads": 128, "head_dim": 64, "n_groups": 8,
+          "state_size": 128, "expand": 2, "conv_kernel": 4, "vocab_size": 32768,
+          "torch_dtype": "bfloat16"})",
+      "config.json"));
+  EXPECT_EQ(m.ssm_groups, 8U);
+  EXPECT_TRUE(shardfit::check_parallel(m, {8, 1}).valid);
+  const auto tp16 = shardfit::check_parallel(m, {16, 1});
+  ASSERT_FALSE(tp16.valid);
+  EXPECT_EQ(tp16.reasons.front().rule, "tp.ssm_groups");
+  EXPECT_EQ(tp16.reasons.front().message,
+            "8 state-space groups are not divisible by tensor parallel size 16 (only 1 group is "
+            "replicated)");
+  const auto pp2 = shardfit::check_parallel(m, {1, 2});
+  ASSERT_FALSE(pp2.valid);
+  EXPECT_EQ(pp2.reasons.front().rule, "pp.unsupported");
+}
+
 }  // namespace

@@ -180,6 +180,18 @@ inline std::string n(std::uint64_t v) {
   }
 
   // Pipeline stages: at most one per layer.
+  // Mamba-2 mixers (vLLM model_executor/layers/mamba/mamba_mixer2.py, MambaMixer2): the
+  // groups of B/C projections are split across ranks unless there is one (then replicated).
+  if (m.ssm_groups > 1 && m.ssm_groups % tp != 0) {
+    fail("tp.ssm_groups", n(m.ssm_groups) +
+                              " state-space groups are not divisible by tensor parallel size " +
+                              n(tp) + " (only 1 group is replicated)");
+  }
+  // vLLM's Mamba2ForCausalLM (model_executor/models/mamba2.py) does not implement SupportsPP.
+  if (plan.pp > 1 && plan.engine == serving_engine::vllm && m.architecture == "mamba2") {
+    fail("pp.unsupported",
+         "vLLM's Mamba2ForCausalLM has no pipeline parallelism (pp " + n(plan.pp) + " asked)");
+  }
   if (plan.pp > m.n_layer) {
     fail("pp.layers", "pipeline parallel size " + n(plan.pp) + " exceeds the model's " +
                           n(m.n_layer) + " layers");

@@ -57,6 +57,9 @@ struct hf_config {
   std::uint32_t qk_nope_head_dim = 0;
   std::uint32_t v_head_dim = 0;
 
+  // Selective state-space layers (Mamba-2): groups of B/C projections.
+  std::uint32_t ssm_groups = 0;
+
   // Sliding-window attention.
   std::uint32_t sliding_window = 0;  ///< window length, 0 when none
   std::vector<bool> sliding_layers;  ///< per layer: true when it uses the window

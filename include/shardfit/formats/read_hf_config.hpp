@@ -223,6 +223,7 @@ inline void read_language_model(const config_object& t, const config_object& top
   c.norm_topk_prob = t.boolean("norm_topk_prob").value_or(false);
   c.routed_scaling_factor = t.number("routed_scaling_factor").value_or(0.0);
 
+  c.ssm_groups = t.u32_any({"n_groups", "mamba_n_groups"});
   c.q_lora_rank = t.u32("q_lora_rank");
   c.kv_lora_rank = t.u32("kv_lora_rank");
   c.qk_rope_head_dim = t.u32("qk_rope_head_dim");

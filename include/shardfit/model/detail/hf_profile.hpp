@@ -55,6 +55,7 @@ inline model_profile hf_base_profile(const hf_config& c) {
   m.kv_lora_rank = c.kv_lora_rank;
   m.q_lora_rank = c.q_lora_rank;
   m.qk_nope_dim = c.is_mla() ? c.qk_nope_head_dim : 0;
+  m.ssm_groups = c.ssm_groups;
   m.expert_probs_bias = c.expert_selection_bias;
   m.expert_weights_norm = c.norm_topk_prob;
   m.expert_weights_scale = c.routed_scaling_factor;
