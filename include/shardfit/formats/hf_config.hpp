@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace shardfit {
@@ -80,5 +81,25 @@ struct hf_config {
     return vision_layers != 0 || vision_heads != 0;
   }
 };
+
+/// @brief Every n-th layer uses global attention, the others the sliding window, by model type
+/// when the model states no pattern, under either spelling (GGUF architecture, config.json
+/// `model_type`): llama.cpp's per-architecture defaults and transformers' config defaults
+/// (Gemma2 alternates, Gemma3 6, Gemma3n 5, Cohere2 4, EXAONE 4 4, gpt-oss 2, OLMo2 4);
+/// 0 for a type not listed.
+[[nodiscard]] inline std::uint32_t default_sliding_pattern(std::string_view type) noexcept {
+  struct entry {
+    std::string_view type;
+    std::uint32_t every;
+  };
+  constexpr entry table[] = {{"gemma2", 2},  {"gemma3", 6},       {"gemma3_text", 6},
+                             {"gemma3n", 5}, {"gemma3n_text", 5}, {"gemma-embedding", 6},
+                             {"cohere2", 4}, {"exaone4", 4},      {"gpt-oss", 2},
+                             {"gpt_oss", 2}, {"olmo2", 4}};
+  for (const auto& e : table) {
+    if (e.type == type) return e.every;
+  }
+  return 0;
+}
 
 }  // namespace shardfit

@@ -14,7 +14,6 @@
 #include <shardfit/io/filesystem.hpp>
 #include <shardfit/io/json_value.hpp>
 
-#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -154,24 +153,6 @@ inline void read_quantization(const config_object& q, hf_config& c) {
     }
   }
   c.quantization = std::move(out);
-}
-
-// Every n-th layer uses global attention, the others the sliding window, by model type when
-// the config gives neither `layer_types` nor `sliding_window_pattern` (transformers' defaults:
-// Gemma2Config alternates, Gemma3TextConfig sliding_window_pattern 6, Gemma3nTextConfig 5,
-// Cohere2Config 4, Exaone4Config 4); 0 for a type not listed.
-inline std::uint32_t default_sliding_pattern(std::string_view model_type) noexcept {
-  constexpr std::array<std::pair<std::string_view, std::uint32_t>, 7> table{{{"gemma2", 2},
-                                                                             {"gemma3", 6},
-                                                                             {"gemma3_text", 6},
-                                                                             {"gemma3n", 5},
-                                                                             {"gemma3n_text", 5},
-                                                                             {"cohere2", 4},
-                                                                             {"exaone4", 4}}};
-  for (const auto& [type, n] : table) {
-    if (type == model_type) return n;
-  }
-  return 0;
 }
 
 inline void read_language_model(const config_object& t, const config_object& top, hf_config& c) {

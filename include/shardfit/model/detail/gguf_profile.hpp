@@ -8,7 +8,6 @@
 #include <shardfit/model/profile.hpp>
 #include <shardfit/model/tensor_names.hpp>
 
-#include <array>
 #include <charconv>
 #include <cstdint>
 #include <map>
@@ -41,23 +40,6 @@ inline std::vector<std::uint64_t> gguf_per_layer(const gguf_file& f, const std::
 inline std::uint32_t to_u32(std::uint64_t v, const gguf_file& f, const std::string& key) {
   if (v > 0xFFFFFFFFULL) throw error::format(f.path(), "metadata key '" + key + "' is too large");
   return static_cast<std::uint32_t>(v);
-}
-
-// The sliding-window pattern llama.cpp applies per architecture when the file names none:
-// every n-th layer (the last of each group of n) attends to the full context.
-inline std::uint32_t default_swa_pattern(std::string_view arch) noexcept {
-  constexpr std::array<std::pair<std::string_view, std::uint32_t>, 8> table{{{"gemma2", 2},
-                                                                             {"gemma3", 6},
-                                                                             {"gemma3n", 5},
-                                                                             {"gemma-embedding", 6},
-                                                                             {"cohere2", 4},
-                                                                             {"gpt-oss", 2},
-                                                                             {"exaone4", 4},
-                                                                             {"olmo2", 4}}};
-  for (const auto& [a, n] : table) {
-    if (a == arch) return n;
-  }
-  return 0;
 }
 
 inline bool is_recurrent_arch(std::string_view arch) noexcept {
@@ -138,7 +120,7 @@ inline model_profile gguf_profile(const gguf_set& set) {
     } else {
       const std::uint32_t n = pat != nullptr ? to_u32(pat->to_u64().value_or(0), f,
                                                       a + "attention.sliding_window_pattern")
-                                             : default_swa_pattern(m.architecture);
+                                             : default_sliding_pattern(m.architecture);
       if (pat != nullptr || n != 0) {
         for (std::uint32_t il = 0; il < m.n_layer; ++il) swa[il] = n == 0 || il % n < n - 1;
       }
