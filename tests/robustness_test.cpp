@@ -61,7 +61,7 @@ TEST(Robustness, HugeArraysStopAtTheValueBudget) {
             "config.json: at offset 400009: more than 200000 JSON values; this file is refused");
   // The index is read as a stream: other keys are skipped without being kept.
   EXPECT_EQ(error_of([] { (void)parse_weight_index(many(), "i.json"); }),
-            "i.json: no \"weight_map\" object");
+            "i.json: no \"weight_map\" object and no metadata.total_size");
 }
 
 TEST(Robustness, NumbersPast64BitsAreRefusedByName) {

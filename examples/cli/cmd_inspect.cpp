@@ -120,6 +120,7 @@ void print_model(const set_model& m, std::ostream& out) {
 
 std::string status_of(const shard_set& s) {
   if (s.status() != set_status::incomplete) return std::string(to_string(s.status()));
+  if (s.index_only) return "index only";
   std::string out = "missing ";
   for (std::size_t i = 0; i < s.missing.size(); ++i) {
     if (i == 8) {
@@ -159,6 +160,7 @@ void print_text(const discovery_result& found, const std::vector<set_model>& mod
     }
     for (const auto& f : s.foreign) out << fmt::format("  foreign: {}: {}\n", f.path, f.why);
     for (const auto& p : s.problems) out << "  problem: " << p << '\n';
+    if (s.index_only) out << "  problem: " << status_message(s) << '\n';
   }
   if (!found.problems.empty()) {
     out << "\nproblems:\n";

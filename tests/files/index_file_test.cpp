@@ -38,6 +38,24 @@ TEST(WeightIndex, TotalSizeMayBeAnIntegralFloatOrAbsent) {
   EXPECT_FALSE(parse_weight_index(R"({"metadata":null,"weight_map":{}})", "i").total_size);
 }
 
+// Issue 21.9: an index carrying only metadata.total_size (empty or absent weight_map) still
+// sizes the model; with neither there is nothing to read.
+TEST(WeightIndex, AMapLessIndexKeepsItsTotalSize) {
+  const auto empty = parse_weight_index(R"({"metadata":{"total_size":4096},"weight_map":{}})", "i");
+  EXPECT_EQ(empty.total_size->count(), 4096U);
+  EXPECT_TRUE(empty.files.empty());
+  const auto absent = parse_weight_index(R"({"metadata":{"total_size":4096}})", "i");
+  EXPECT_EQ(absent.total_size->count(), 4096U);
+  EXPECT_TRUE(absent.tensors.empty());
+  try {
+    (void)parse_weight_index(R"({"metadata":{}})", "dir/i.json");
+    ADD_FAILURE();
+  } catch (const shardfit::error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "dir/i.json: no \"weight_map\" object and no metadata.total_size");
+  }
+}
+
 void expect_error(const std::string& text, errc code, const std::string& what) {
   try {
     (void)parse_weight_index(text, "dir/model.safetensors.index.json");
@@ -71,7 +89,7 @@ TEST(WeightIndex, MalformedInputNamesTheOffset) {
                "dir/model.safetensors.index.json: at offset 26: expected a non-negative "
                "integer, got -5");
   expect_error(R"({"metadata":{}})", errc::invalid_format,
-               "dir/model.safetensors.index.json: no \"weight_map\" object");
+               "dir/model.safetensors.index.json: no \"weight_map\" object and no metadata.total_size");
   expect_error(R"({"weight_map":{}} x)", errc::invalid_format,
                "dir/model.safetensors.index.json: at offset 18: unexpected data after the JSON "
                "value");

@@ -1,4 +1,5 @@
 #include <shardfit/json.hpp>
+#include <shardfit/files/discover.hpp>
 #include <shardfit/model/load.hpp>
 
 #include <gtest/gtest.h>
@@ -258,6 +259,37 @@ TEST(Model, Llama31_8BFromConfigAndIndexAloneMatchesItsTotalSize) {
   EXPECT_EQ(
       m.notes[1],
       "derived total 16060522496 bytes agrees with the index's metadata.total_size 16060522496");
+}
+
+// Issue 21.9: an index with only metadata.total_size (weight_map empty, or absent) sizes the
+// model from the config scaled to that total; inspect, estimate and plan all call the set
+// incomplete in the same words instead of one saying "corrupt" and another "0 B of weights".
+TEST(Model, AMapLessIndexSizesTheModelByItsTotal) {
+  for (const std::string map : {R"(,"weight_map":{})", ""}) {
+    temp_dir d;
+    d.write("config.json", cfg::llama_3_1_8b);
+    d.write("model.safetensors.index.json",
+            R"({"metadata":{"total_size":16060522496})" + map + "}");
+    const auto found = shardfit::discover(d.path());
+    ASSERT_EQ(found.sets.size(), 1U);
+    EXPECT_EQ(found.sets[0].status(), shardfit::set_status::incomplete);
+    EXPECT_TRUE(found.sets[0].index_only);
+    const std::string why = "shard set 'model' is incomplete: its index " + d.path() +
+                            "/model.safetensors.index.json maps no files (weight_map is empty "
+                            "or absent); only metadata.total_size sizes it";
+    EXPECT_EQ(shardfit::status_message(found.sets[0]), why);
+    const auto m = load_model(d.path());
+    EXPECT_EQ(m.source, "config");
+    EXPECT_EQ(m.weights().count(), 16'060'522'496ULL);
+    EXPECT_EQ(m.layers[0].weights.count(), 436'224'000U);
+    const auto inspect = shardfit::test::run_cli({"inspect", d.path()});
+    EXPECT_NE(inspect.out.find("0/0     index only"), std::string::npos) << inspect.out;
+    EXPECT_NE(inspect.out.find("problem: " + why), std::string::npos) << inspect.out;
+    EXPECT_EQ(inspect.out.find("corrupt"), std::string::npos) << inspect.out;
+    const auto est = shardfit::test::run_cli({"estimate", d.path(), "--backend", "vllm"});
+    EXPECT_EQ(est.code, 0) << est.err;
+    EXPECT_NE(est.out.find("14.96 GiB"), std::string::npos) << est.out;  // 16060522496 bytes
+  }
 }
 
 TEST(Model, DerivedBytesScaleToTheIndexWhenTheyDisagree) {

@@ -153,6 +153,7 @@ dir_scan scan_entries(const std::string& dir, const std::vector<dir_entry>& entr
     s.index_path = index_path;
     s.index_total_size = idx->total_size;
     s.expected_shards = static_cast<std::uint32_t>(idx->files.size());
+    s.index_only = idx->files.empty();
     std::vector<std::string> absent;
     for (std::uint32_t i = 0; i < idx->files.size(); ++i) {
       const std::string& rel = idx->files[i];

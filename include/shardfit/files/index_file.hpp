@@ -23,7 +23,8 @@ namespace shardfit {
 struct weight_index {
   /// @brief `metadata.total_size`: bytes of tensor data (excluding file headers), when present.
   std::optional<bytes> total_size;
-  /// @brief The distinct files named by `weight_map`, in order of first appearance.
+  /// @brief The distinct files named by `weight_map`, in order of first appearance (none when
+  /// the map is empty or absent: then only `total_size` describes the weights).
   std::vector<std::string> files;
   /// @brief Every `weight_map` entry: tensor name and the index into `files`.
   std::vector<std::pair<std::string, std::uint32_t>> tensors;
@@ -94,7 +95,11 @@ struct weight_index {
     }
   });
   cur.expect_end();
-  if (!saw_map) throw error::format(path, "no \"weight_map\" object");
+  // An index with only metadata.total_size (what some uploads carry before their shards, or a
+  // stripped copy) still sizes the model; with neither, there is nothing to read.
+  if (!saw_map && !idx.total_size) {
+    throw error::format(path, "no \"weight_map\" object and no metadata.total_size");
+  }
   return idx;
 }
 

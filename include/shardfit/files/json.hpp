@@ -70,6 +70,7 @@ void to_json(BasicJsonType& j, const shard_set& s) {
     idx["path"] = s.index_path;
     idx["total_size"] =
         s.index_total_size ? BasicJsonType(s.index_total_size->count()) : BasicJsonType(nullptr);
+    idx["maps_files"] = !s.index_only;
     j["index"] = std::move(idx);
   }
   j["problems"] = s.problems;

@@ -72,6 +72,9 @@ struct shard_set {
   std::vector<std::string> problems;      ///< what makes the set inconsistent, in words
   bool truncated = false;                 ///< a file ends before its declared data (verified)
   bool verified = false;                  ///< every present shard's header was checked
+  /// The index maps no tensors (its `weight_map` is empty or absent): only its
+  /// `metadata.total_size` sizes the weights, and there is nothing to load yet.
+  bool index_only = false;
   /// The Hugging Face repository ("org/name") when the set was found through a hub cache
   /// directory (`models--org--name/`), empty otherwise.
   std::string hub_repo;
@@ -79,10 +82,12 @@ struct shard_set {
   bytes allocated_bytes;  ///< sum of the allocated sizes of `files`
 
   /// @brief Every shard is present and the set's own records agree (index, split metadata).
-  [[nodiscard]] bool complete() const noexcept { return missing.empty() && problems.empty(); }
+  [[nodiscard]] bool complete() const noexcept {
+    return missing.empty() && problems.empty() && !index_only;
+  }
   /// @brief `complete`, `incomplete`, `truncated` or `corrupt` (missing shards first).
   [[nodiscard]] set_status status() const noexcept {
-    if (!missing.empty()) return set_status::incomplete;
+    if (!missing.empty() || index_only) return set_status::incomplete;
     if (truncated) return set_status::truncated;
     return problems.empty() ? set_status::complete : set_status::corrupt;
   }
@@ -143,6 +148,10 @@ struct discovery_options {
   const set_status st = s.status();
   if (st == set_status::complete) return {};
   std::string out = "shard set '" + s.name + "' is " + std::string(to_string(st)) + ": ";
+  if (st == set_status::incomplete && s.missing.empty()) {
+    return out + "its index " + s.index_path +
+           " maps no files (weight_map is empty or absent); only metadata.total_size sizes it";
+  }
   if (st == set_status::incomplete) {
     return out + "missing " + std::to_string(s.missing.size()) + " of " +
            std::to_string(s.expected_shards) +

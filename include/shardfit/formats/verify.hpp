@@ -73,7 +73,8 @@ void verify_safetensors(shard_set& s, const Fs& fs) {
       all_read = false;
     }
   }
-  if (all_read && s.index_total_size && s.index_total_size->count() != tensor_bytes) {
+  if (all_read && !s.index_only && s.index_total_size &&
+      s.index_total_size->count() != tensor_bytes) {
     s.problems.push_back(s.index_path + ": metadata.total_size is " +
                          std::to_string(s.index_total_size->count()) + " but the " +
                          std::to_string(s.files.size()) + " shards hold " +

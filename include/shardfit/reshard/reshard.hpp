@@ -454,6 +454,7 @@ template <byte_readable_filesystem Fs = posix_filesystem>
     set = &s;
   }
   if (set == nullptr) throw error(errc::not_found, source, "no safetensors or GGUF model found");
+  if (set->index_only) throw error(errc::incomplete, source, status_message(*set));
   if (!set->missing.empty()) {
     throw error(errc::incomplete, source,
                 "the set '" + set->name + "' misses " + std::to_string(set->missing.size()) +

@@ -233,6 +233,9 @@ inline model_profile config_profile(const hf_config& c, const weight_index* inde
       extra_tensors = extra_tensors || place_hf_tensor(name, m.n_layer).kind == tensor_place::other;
     }
     if (!index->tensors.empty()) m.tied_embeddings = !lm_head;
+    // A map-less index (total_size only) cannot say which tensors exist: a multimodal config's
+    // tower is then what the total holds beyond the text model.
+    if (index->tensors.empty()) extra_tensors = c.is_multimodal();
   } else {
     has_bias =
         c.model_type == "qwen2" || c.model_type == "qwen2_vl" || c.model_type == "qwen2_5_vl";
@@ -418,7 +421,7 @@ model_profile set_profile(const shard_set& set, const load_options& options, con
   const hf_config config = read_hf_config(config_path, fs);
   model_profile m;
   const bool can_read = byte_readable_filesystem<Fs> && set.format == model_format::safetensors &&
-                        set.missing.empty() && !options.config_only;
+                        set.missing.empty() && !set.files.empty() && !options.config_only;
   if (can_read) {
     std::vector<safetensors_header> headers;
     headers.reserve(set.files.size());
