@@ -126,6 +126,13 @@ int run_llama(const estimate_options& o, streams& io) {
         "\noffloaded {} of {} layers{}; one layer costs at most {} (weights + KV)\n",
         e.offloaded_layers, e.total_layers, e.output_offloaded ? " and the output" : "",
         est.max_layer_cost());
+    if (e.sched_copies > 1) {
+      io.out << fmt::format(
+          "the GPUs form a pipeline: {} copies of the graph inputs on each device and the host "
+          "(GGML_SCHED_MAX_COPIES; --sched-copies)\n",
+          e.sched_copies);
+    }
+    for (const auto& n : e.notes) io.out << "note: " << n << '\n';
     for (const auto& p : over) io.out << "does not fit: " << p << '\n';
   }
   return over.empty() ? exit_ok : exit_no_fit;

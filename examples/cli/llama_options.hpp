@@ -3,6 +3,7 @@
 // The llama.cpp run settings `estimate` and `plan` share: one struct, one registration, one
 // conversion, so both commands take the same flags with the same defaults.
 
+#include <shardfit/core/error.hpp>
 #include <shardfit/estimate/settings.hpp>
 
 #include <CLI/CLI.hpp>
@@ -22,6 +23,8 @@ struct llama_cli_options {
   std::string cache_type_v = "f16";
   bool no_mmap = false;
   bool legacy_offload = false;
+  std::string version = "current";
+  std::uint32_t sched_copies = 4;
 };
 
 // Registers the options on `sub`; `suffix` is appended to each description (" (llama.cpp)"
@@ -40,6 +43,27 @@ inline void add_llama_options(CLI::App& sub, llama_cli_options& o, const std::st
                "load host weights into memory instead of mapping them" + suffix);
   sub.add_flag("--legacy-offload", o.legacy_offload,
                "older llama.cpp: --gpu-layers counts repeating layers only" + suffix);
+  sub.add_option("--llama-cpp-version", o.version,
+                 "the llama.cpp build whose memory layout to follow: bNNNN or current" + suffix);
+  sub.add_option("--sched-copies", o.sched_copies,
+                 "GGML_SCHED_MAX_COPIES of the build: copies of the graph inputs per device "
+                 "when several GPUs run every layer (4)" +
+                     suffix)
+      ->check(CLI::Range(1, 64));
+}
+
+// "current" (0), "b6975" or "6975": the build number.
+inline std::uint32_t parse_llama_build(const std::string& text) {
+  if (text == "current") return 0;
+  const std::string digits = !text.empty() && text[0] == 'b' ? text.substr(1) : text;
+  if (digits.empty() || digits.size() > 7 ||
+      digits.find_first_not_of("0123456789") != std::string::npos) {
+    throw error::invalid_argument(
+        "--llama-cpp-version: expected a build such as b6975, or "
+        "current, not '" +
+        text + "'");
+  }
+  return static_cast<std::uint32_t>(std::stoul(digits));
 }
 
 // Writes the options into `s`, leaving the rest (context, offload, split) as it is.
@@ -53,6 +77,8 @@ inline void apply_llama_options(const llama_cli_options& o, llama_settings& s) {
   s.cache_type_v = o.cache_type_v;
   s.mmap = !o.no_mmap;
   s.rule = o.legacy_offload ? offload_rule::legacy : offload_rule::current;
+  s.build = parse_llama_build(o.version);
+  s.sched_copies = o.sched_copies;
 }
 
 }  // namespace shardfit::cli

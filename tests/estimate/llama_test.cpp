@@ -891,20 +891,6 @@ TEST(EstimateLlama, SlidingWindowMlaAndRecurrentCaches) {
   EXPECT_EQ(llama_estimator(rec, s).layer_kv(0), bytes{(8192ULL + 65536) * 4 * 4});
 }
 
-TEST(EstimateLlama, RowSplitKeepsTheCacheOnTheMainGpu) {
-  const auto m = uniform(8, 1_GiB);
-  llama_settings s;
-  s.split = shardfit::split_mode::row;
-  s.tensor_split = {3, 1};
-  const auto e = llama_estimator(m, s).estimate(gpus({24_GiB, 24_GiB}));
-  const bytes total = e.devices[1].weights + e.devices[2].weights;
-  EXPECT_EQ(total, 8_GiB + 2_GiB);
-  EXPECT_EQ(e.devices[1].weights, bytes{(10ULL << 30) * 3 / 4});
-  EXPECT_GT(e.devices[1].kv, 0_B);
-  EXPECT_EQ(e.devices[2].kv, 0_B);
-  EXPECT_EQ(e.devices[2].compute, 0_B);
-}
-
 TEST(EstimateLlama, AModelWithoutLayersIsRefused) {
   shardfit::model_profile empty;
   empty.name = "vocab-only";

@@ -88,8 +88,9 @@ TEST(WeightIndex, MalformedInputNamesTheOffset) {
   expect_error(R"({"metadata":{"total_size":-5},"weight_map":{}})", errc::invalid_format,
                "dir/model.safetensors.index.json: at offset 26: expected a non-negative "
                "integer, got -5");
-  expect_error(R"({"metadata":{}})", errc::invalid_format,
-               "dir/model.safetensors.index.json: no \"weight_map\" object and no metadata.total_size");
+  expect_error(
+      R"({"metadata":{}})", errc::invalid_format,
+      "dir/model.safetensors.index.json: no \"weight_map\" object and no metadata.total_size");
   expect_error(R"({"weight_map":{}} x)", errc::invalid_format,
                "dir/model.safetensors.index.json: at offset 18: unexpected data after the JSON "
                "value");

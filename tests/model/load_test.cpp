@@ -1,5 +1,5 @@
-#include <shardfit/json.hpp>
 #include <shardfit/files/discover.hpp>
+#include <shardfit/json.hpp>
 #include <shardfit/model/load.hpp>
 
 #include <gtest/gtest.h>

@@ -81,6 +81,13 @@ inline const std::string qwen3_235b_a22b_fp8 = R"({
   "quantization_config": {"activation_scheme": "dynamic", "fmt": "e4m3",
                           "quant_method": "fp8", "weight_block_size": [128, 128]}})";
 
+// Qwen/Qwen2.5-0.5B-Instruct's config.json (the dimensions that matter).
+inline const std::string qwen2_5_0_5b = R"({
+  "architectures": ["Qwen2ForCausalLM"], "model_type": "qwen2", "hidden_size": 896,
+  "intermediate_size": 4864, "num_hidden_layers": 24, "num_attention_heads": 14,
+  "num_key_value_heads": 2, "vocab_size": 151936, "max_position_embeddings": 32768,
+  "tie_word_embeddings": true, "torch_dtype": "bfloat16"})";
+
 inline const std::string qwen3_30b_a3b = R"({
   "architectures": ["Qwen3MoeForCausalLM"], "model_type": "qwen3_moe",
   "hidden_size": 2048, "intermediate_size": 6144, "moe_intermediate_size": 768,

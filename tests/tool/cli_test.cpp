@@ -304,7 +304,7 @@ TEST(CliPlan, NoFitExitsOneWithTheMessage) {
                           kExamples + "/clusters/lab.json", "--no-cpu-offload", "--explain"});
   EXPECT_EQ(r.code, 1) << r.err;
   EXPECT_NE(r.out.find("no fit"), std::string::npos);
-  EXPECT_NE(r.out.find("the model needs 1249.17 GiB VRAM and 1.75 GiB RAM; the largest worker "
+  EXPECT_NE(r.out.find("the model needs 1249.17 GiB VRAM and 1.76 GiB RAM; the largest worker "
                        "provides 294.00 GiB VRAM"),
             std::string::npos)
       << r.out;

@@ -31,7 +31,7 @@ void to_json(BasicJsonType& j, const device_estimate& d) {
 }
 
 /// @brief Writes `{"devices": [...], "offloaded_layers", "total_layers", "output_offloaded",
-/// "n_ctx", "n_ctx_seq", "n_ubatch", "n_seq", "flash_attn"}`.
+/// "n_ctx", "n_ctx_seq", "n_ubatch", "n_seq", "flash_attn", "sched_copies", "notes"}`.
 template <class BasicJsonType>
 void to_json(BasicJsonType& j, const llama_estimate& e) {
   j = BasicJsonType::object();
@@ -44,6 +44,8 @@ void to_json(BasicJsonType& j, const llama_estimate& e) {
   j["n_ubatch"] = e.n_ubatch;
   j["n_seq"] = e.n_seq;
   j["flash_attn"] = e.flash_attn;
+  j["sched_copies"] = e.sched_copies;
+  j["notes"] = e.notes;
 }
 
 /// @brief Writes `{"tp", "pp", "gpus"}`.

@@ -116,6 +116,43 @@ class llama_estimator {
     return bytes{with_output ? compute_.layers_output : compute_.layers};
   }
 
+  /// @brief Copies of the graph inputs per device: llama.cpp runs the devices as a pipeline
+  /// (`sched_copies` copies, GGML_SCHED_MAX_COPIES) when there are several, every layer and the
+  /// output are offloaded, the split is by layer and no device is an RPC server (RPC backends
+  /// have no async compute or events); else 1. src/llama-context.cpp, llama_context's
+  /// constructor (`pipeline_parallel`).
+  [[nodiscard]] std::uint32_t sched_copies(std::size_t n_devices, bool any_rpc,
+                                           std::uint32_t host_layers, bool output_on_host) const {
+    const bool pipeline = n_devices > 1 && host_layers == 0 && !output_on_host &&
+                          s_.split == split_mode::layer && !any_rpc;
+    return pipeline ? std::max<std::uint32_t>(1, s_.sched_copies) : 1;
+  }
+  /// @brief What the scheduler's copies of its inputs add to the compute buffer of a device
+  /// holding layers, beyond `layer_compute`: in a pipeline every input the device receives
+  /// (masks, positions, KV row indices, output ids, the incoming residual stream) is held
+  /// `copies` times for the whole graph (ggml-backend.cpp, ggml_backend_sched_split_graph: the
+  /// copies are input and output leaves, allocated first and never freed), simulated as such.
+  /// `first`: the device running layer 0 while the host holds none, which in builds before
+  /// b9410 with flash attention receives the mask in f32 and casts it to f16 itself.
+  [[nodiscard]] bytes device_inputs_extra(std::uint32_t copies, bool first, bool last) const {
+    std::uint64_t x = 0;
+    if (copies > 1) {
+      x += last ? compute_pp_.layers_output - compute_.layers_output
+                : compute_pp_.layers - compute_.layers;
+    }
+    if (first && in_.cast_on_first) x += (std::uint64_t{copies} * 2 + 2) * in_.mask_cells;
+    return bytes{x};
+  }
+  /// @brief The graph inputs the host's compute buffer holds (CUDA_Host on CUDA builds) when
+  /// devices run every layer, beyond the token ids and embeddings of `host_compute`: every input
+  /// lives on the CPU backend (ggml_backend_sched_backend_id_from_cur), `copies` times in a
+  /// pipeline: masks, positions, KV row indices, output ids.
+  [[nodiscard]] bytes host_inputs(std::uint32_t copies) const {
+    return bytes{std::uint64_t{copies} *
+                     (in_.pos + in_.idx + in_.out_ids + in_.mask_cells * in_.host_mask_elem) +
+                 std::uint64_t{copies - 1} * in_.tokens};
+  }
+
   [[nodiscard]] const model_profile& model() const noexcept { return m_; }
   [[nodiscard]] const llama_settings& settings() const noexcept { return s_; }
   [[nodiscard]] std::uint32_t n_ctx() const noexcept { return n_ctx_; }
@@ -123,6 +160,19 @@ class llama_estimator {
   [[nodiscard]] bool flash_attn() const noexcept { return shape_.flash_attn; }
 
  private:
+  // The graph inputs of the worst-case graph (llama-graph.cpp build_inp_*), for the copies the
+  // scheduler makes of them.
+  struct input_figures {
+    std::uint64_t tokens = 0;
+    std::uint64_t pos = 0;
+    std::uint64_t idx = 0;             // K and V row indices of every cache
+    std::uint64_t out_ids = 0;         // output rows
+    std::uint64_t hidden = 0;          // the residual stream entering a device
+    std::uint64_t mask_cells = 0;      // n_kv x n_tokens over every mask (full and sliding)
+    std::uint64_t mask_elem = 4;       // bytes per mask cell on the devices
+    std::uint64_t host_mask_elem = 4;  // ... on the host
+    bool cast_on_first = false;        // f32 mask on the host, cast to f16 on the first device
+  };
   struct compute_figures {
     std::uint64_t all = 0;            // input, layers and output on one device (CPU only)
     std::uint64_t input_layers = 0;   // input and layers, output elsewhere
@@ -149,6 +199,7 @@ class llama_estimator {
   std::uint32_t n_seq_ = 1;
   std::vector<std::uint64_t> kv_;
   std::vector<std::uint64_t> w_prefix_;
+  std::vector<std::uint64_t> x_prefix_;  // expert weights (whole on their device in row split)
   std::vector<std::uint64_t> kv_prefix_;
   std::vector<std::uint64_t> max_tensor_;  // per layer: its largest matrix (op offload copies)
   std::vector<std::uint64_t> max_tensor_prefix_;  // running maximum of max_tensor_
@@ -156,6 +207,8 @@ class llama_estimator {
   std::uint64_t output_buffer_ = 0;
   std::uint64_t output_weights_ = 0;  // on the output device (the embeddings again if tied)
   compute_figures compute_;
+  compute_figures compute_pp_;  // layers and layers_output with the pipeline's input copies
+  input_figures in_;
 };
 
 namespace detail {
@@ -183,13 +236,18 @@ inline void llama_estimator::prepare() {
   if (m_.n_layer == 0 || m_.layers.size() != m_.n_layer) {
     throw error::invalid_argument("model '" + m_.name + "' has no repeating layers to place");
   }
+  const std::uint32_t build = s_.build;  // 0: current
+  auto before = [build](std::uint32_t b) { return build != 0 && build < b; };
   const bool v_quantized = ggml_type_by_name(s_.cache_type_v).has_value() &&
                            ggml_type_by_name(s_.cache_type_v)->block_size > 1;
-  if (s_.flash_attn == flash_attn_mode::off && v_quantized) {
+  // "auto" became the default, enabling flash attention, at b6325; before, it was off unless
+  // asked for.
+  shape_.flash_attn = s_.flash_attn == flash_attn_mode::on ||
+                      (s_.flash_attn == flash_attn_mode::automatic && !before(6325));
+  if (!shape_.flash_attn && v_quantized) {
     throw error::invalid_argument("a quantized V cache (" + s_.cache_type_v +
                                   ") requires flash attention");
   }
-  shape_.flash_attn = s_.flash_attn != flash_attn_mode::off;
   if (m_.is_mla())
     shape_.latent_cell_bytes = detail::cache_row_bytes(s_.cache_type_k, m_.kv_lora_rank);
 
@@ -197,10 +255,16 @@ inline void llama_estimator::prepare() {
   n_seq_ = std::max<std::uint32_t>(1, s_.n_parallel);
   std::uint64_t ctx = s_.n_ctx != 0 ? s_.n_ctx : m_.n_ctx_train;
   if (ctx == 0) ctx = 4096;
-  ctx = detail::pad_to(ctx, 256);
+  // Cells are padded to 256 since b6975; b6868-b6974 did not pad; before, 256 with flash
+  // attention and 32 without (b2871).
+  const std::uint64_t cell_pad = !before(6975)   ? 256
+                                 : !before(6868) ? 1
+                                 : !before(2871) ? (shape_.flash_attn ? 256 : 32)
+                                                 : 256;
+  ctx = detail::pad_to(ctx, cell_pad);
   std::uint64_t ctx_seq = ctx;
   if (!s_.kv_unified) {
-    ctx_seq = detail::pad_to(ctx / n_seq_, 256);
+    ctx_seq = detail::pad_to(ctx / n_seq_, cell_pad);
     ctx = ctx_seq * n_seq_;
   }
   if (ctx > 0xFFFFFFFFULL) throw error::invalid_argument("context size exceeds 2^32 tokens");
@@ -217,14 +281,20 @@ inline void llama_estimator::prepare() {
   const std::uint64_t swa_cells = detail::pad_to(
       std::min<std::uint64_t>(
           ctx_seq, std::uint64_t{m_.sliding_window} * (s_.kv_unified ? n_seq_ : 1) + n_ubatch),
-      256);
+      cell_pad);
   shape_.n_kv_swa = s_.swa_full ? ctx_seq : swa_cells;
 
   // KV cache per layer: K rows and V rows of every cell of every stream; recurrent layers keep
   // f32 state per sequence instead. Without flash attention V is transposed and sized by the
   // widest layer.
+  // Builds b5137-b7831 kept a V cache of the latent (kv_lora_rank per token) beside the MLA K
+  // cache (llama-kv-cache.cpp; "V-less cache" at b7832).
+  const bool mla_v = m_.is_mla() && before(7832);
+  auto v_of = [&](const layer_profile& l) -> std::uint32_t {
+    return mla_v && l.k_per_token != 0 && !l.recurrent ? m_.kv_lora_rank : l.v_per_token;
+  };
   std::uint32_t v_max = 0;
-  for (const auto& l : m_.layers) v_max = std::max(v_max, l.v_per_token);
+  for (const auto& l : m_.layers) v_max = std::max(v_max, v_of(l));
   kv_.assign(m_.n_layer, 0);
   for (std::uint32_t il = 0; il < m_.n_layer; ++il) {
     const layer_profile& l = m_.layers[il];
@@ -234,14 +304,16 @@ inline void llama_estimator::prepare() {
     }
     if (l.k_per_token == 0) continue;
     const std::uint64_t cells = (l.swa ? shape_.n_kv_swa : shape_.n_kv) * shape_.n_stream;
-    const std::uint32_t v_width = shape_.flash_attn || l.v_per_token == 0 ? l.v_per_token : v_max;
+    const std::uint32_t v_width = shape_.flash_attn || v_of(l) == 0 ? v_of(l) : v_max;
     kv_[il] = detail::cache_row_bytes(s_.cache_type_k, l.k_per_token) * cells +
               (v_width == 0 ? 0 : detail::cache_row_bytes(s_.cache_type_v, v_width) * cells);
   }
   w_prefix_.assign(m_.n_layer + 1, 0);
+  x_prefix_.assign(m_.n_layer + 1, 0);
   kv_prefix_.assign(m_.n_layer + 1, 0);
   for (std::uint32_t il = 0; il < m_.n_layer; ++il) {
     w_prefix_[il + 1] = w_prefix_[il] + m_.layers[il].weights.count();
+    x_prefix_[il + 1] = x_prefix_[il] + m_.layers[il].expert_weights.count();
     kv_prefix_[il + 1] = kv_prefix_[il] + kv_[il];
     max_layer_cost_ = std::max(max_layer_cost_, m_.layers[il].weights.count() + kv_[il]);
   }
@@ -263,6 +335,26 @@ inline void llama_estimator::prepare() {
       (static_cast<std::uint64_t>(m_.n_vocab) + (s_.embeddings ? m_.n_embd : 0)) * 4 * n_seq_;
   output_weights_ = m_.output.count() + (m_.tied_embeddings ? m_.token_embd.count() : 0);
 
+  // The graph inputs, as the scheduler copies them: one mask per cache (n_kv x n_tokens; f16
+  // with flash attention since b9410, f32 before, cast to f16 on the device running layer 0),
+  // K and V row indices per cache (V per element without flash attention), positions, output
+  // ids, and the residual stream of n_embd x n_tokens f32 handed from device to device.
+  {
+    const std::uint64_t T = shape_.n_tokens;
+    const bool has_swa = std::any_of(m_.layers.begin(), m_.layers.end(),
+                                     [](const layer_profile& l) { return l.swa; });
+    const std::uint64_t caches = has_swa ? 2 : 1;
+    in_.tokens = T * 4;
+    in_.pos = T * 4;
+    in_.idx = caches * (T * 8 + (m_.is_mla() ? 0 : shape_.flash_attn ? T * 8 : T * v_max * 8));
+    in_.out_ids = shape_.n_outputs * 4;
+    in_.hidden = std::uint64_t{m_.n_embd} * T * 4;
+    in_.mask_cells = (shape_.n_kv + (has_swa ? shape_.n_kv_swa : 0)) * T;
+    in_.mask_elem = shape_.flash_attn ? 2 : 4;
+    in_.host_mask_elem = before(9410) ? 4 : in_.mask_elem;
+    in_.cast_on_first = before(9410) && shape_.flash_attn;
+  }
+
   // Compute buffers for every way the graph can be cut between the host and the devices.
   const std::uint32_t cap = std::min<std::uint32_t>(m_.n_layer, 4);
   auto sim = [&](bool input, std::uint32_t count, bool output) {
@@ -281,6 +373,21 @@ inline void llama_estimator::prepare() {
   compute_.layers = sim(false, cap, false);
   compute_.layers_output = sim(false, cap, true);
   compute_.output_only = sim(false, 0, true);
+  if (s_.sched_copies > 1) {
+    auto piped = [&](bool output) {
+      detail::segment seg;
+      seg.input = false;
+      seg.first = m_.n_layer - cap;
+      seg.count = cap;
+      seg.last_layer = true;
+      seg.output = output;
+      seg.copies = s_.sched_copies;
+      return std::max(detail::simulate_segment(m_, shape_, seg),
+                      output ? compute_.layers_output : compute_.layers);
+    };
+    compute_pp_.layers = piped(false);
+    compute_pp_.layers_output = piped(true);
+  }
 }
 
 inline llama_estimator::assignment llama_estimator::assign(std::span<const llama_device> devices,
@@ -365,6 +472,24 @@ inline llama_estimate llama_estimator::estimate(std::span<const llama_device> de
   host.compute = host_compute(host.layers, host.output_layer);
 
   const bool row_split = s_.split == split_mode::row && !devices.empty();
+  const bool any_rpc = std::any_of(devices.begin(), devices.end(), [](const llama_device& d) {
+    return d.kind == device_kind::rpc;
+  });
+  const std::uint32_t copies =
+      sched_copies(devices.size(), any_rpc, host.layers, host.output_layer);
+  e.sched_copies = copies;
+  if (!devices.empty() && host.layers == 0) host.compute += host_inputs(copies);
+  // Before b9410 with flash attention, a host running layer 0 holds the f32 mask beside its cast.
+  if (!devices.empty() && host.layers != 0 && in_.cast_on_first) {
+    host.compute += bytes{in_.mask_cells * 4};
+  }
+  std::size_t first_dev = devices.size();
+  for (std::size_t i = 0; i < devices.size(); ++i) {
+    if (a.count[i] != 0) {
+      first_dev = i;
+      break;
+    }
+  }
   // The largest host matmul weight, copied to the first GPU to run there.
   const std::uint64_t op_offload_copy =
       devices.empty() ? 0 : op_offload_extra(host.layers, host.output_layer).count();
@@ -385,19 +510,18 @@ inline llama_estimate llama_estimator::estimate(std::span<const llama_device> de
       d.compute = bytes{compute_.output_only};
     }
     if (i == 0 && op_offload_copy != 0) d.compute += bytes{op_offload_copy};
+    if (d.layers != 0) {
+      d.compute += device_inputs_extra(copies, i == first_dev && host.layers == 0,
+                                       d.first_layer + d.layers == m_.n_layer);
+    }
     d.overhead = dev.kind == device_kind::rpc ? s_.rpc_overhead : s_.gpu_overhead;
   }
 
   if (row_split) {
-    // Row split: every offloaded matrix is cut across devices by the split; the KV cache and
-    // the compute buffer stay on the main GPU.
-    const std::size_t main = std::min<std::size_t>(s_.main_gpu, devices.size() - 1);
-    std::uint64_t total_w = 0;
-    std::uint64_t total_kv = 0;
-    for (std::size_t i = 1; i < e.devices.size(); ++i) {
-      total_w += e.devices[i].weights.count();
-      total_kv += e.devices[i].kv.count();
-    }
+    // Row split (llama.cpp b3990-b9889; llama-model.cpp load_tensors, the CUDA split buffer
+    // type): layers, their KV cache and a compute buffer go to the devices as in layer split,
+    // but each 2-D matrix of an offloaded layer and the output head is cut by rows across every
+    // device by the split; 3-D expert tensors stay whole on their layer's device. No pipeline.
     std::vector<double> share(devices.size(), 0.0);
     double sum = 0;
     for (std::size_t i = 0; i < devices.size(); ++i) {
@@ -406,15 +530,26 @@ inline llama_estimate llama_estimator::estimate(std::span<const llama_device> de
                      : static_cast<double>(devices[i].free.count());
       sum += share[i];
     }
+    auto experts = [&](const device_estimate& d) {
+      return x_prefix_[d.first_layer + d.layers] - x_prefix_[d.first_layer];
+    };
+    std::uint64_t matrices = 0;
+    for (std::size_t i = 0; i < devices.size(); ++i) {
+      const device_estimate& d = e.devices[i + 1];
+      matrices +=
+          weights_of(d.first_layer, d.layers) - experts(d) + (d.output_layer ? output_weights_ : 0);
+    }
     for (std::size_t i = 0; i < devices.size(); ++i) {
       device_estimate& d = e.devices[i + 1];
-      d.weights = bytes{static_cast<std::uint64_t>(static_cast<double>(total_w) *
-                                                   (sum > 0 ? share[i] / sum : 0))};
-      d.kv = bytes{i == main ? total_kv : 0};
-      if (i != main) d.compute = bytes{};
+      const double part = sum > 0 ? share[i] / sum : 0.0;
+      d.weights =
+          bytes{static_cast<std::uint64_t>(static_cast<double>(matrices) * part) + experts(d)};
     }
-    e.devices[main + 1].compute =
-        bytes{std::max(compute_.layers_output, e.devices[main + 1].compute.count())};
+    if (s_.build == 0 || s_.build >= 9890) {
+      e.notes.push_back(
+          "llama.cpp b9890 and later refuse --split-mode row on CUDA (its split buffers were "
+          "removed; SYCL keeps them): these are the figures of builds b3990-b9889");
+    }
   }
 
   for (auto& d : e.devices) d.total = d.weights + d.kv + d.compute + d.output + d.overhead;

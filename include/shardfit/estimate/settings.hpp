@@ -135,6 +135,14 @@ struct llama_settings {
   bool embeddings = false;  ///< also output embeddings (adds to the output buffer)
   bool op_offload = true;   ///< large host matmuls run on the first GPU (weights copied over)
   offload_rule rule = offload_rule::current;
+  /// Copies of the graph inputs ggml's scheduler keeps per device when it runs the devices as a
+  /// pipeline: GGML_SCHED_MAX_COPIES of the build (4 by default; some builds set 1).
+  std::uint32_t sched_copies = 4;
+  /// The llama.cpp build (the NNNN of its `bNNNN` release tag) whose memory layout to follow
+  /// where it changed: context padding (b6975), flash attention on by default (b6325), the MLA
+  /// V cache (dropped at b7832), the f16 mask (b9410), CUDA row split (removed at b9890).
+  /// 0: the current layout.
+  std::uint32_t build = 0;
   bytes gpu_overhead = bytes{std::uint64_t{384} << 20U};  ///< per GPU: context, cuBLAS workspace
   bytes rpc_overhead = bytes{std::uint64_t{384} << 20U};  ///< per RPC server's backend
 };
@@ -174,6 +182,11 @@ struct llama_estimate {
   std::uint32_t n_ubatch = 0;
   std::uint32_t n_seq = 0;
   bool flash_attn = true;
+  /// Copies of the graph inputs per device: `sched_copies` when llama.cpp runs the devices as a
+  /// pipeline (several devices, every layer and the output offloaded, layer split, no RPC
+  /// server), else 1.
+  std::uint32_t sched_copies = 1;
+  std::vector<std::string> notes;  ///< what the figures assume (a removed split mode, ...)
 
   /// @brief The host's part.
   [[nodiscard]] const device_estimate& host() const { return devices.front(); }

@@ -43,6 +43,11 @@ struct segment {
   std::uint32_t count = 0;  // repeating layers (capped by the caller: the peak repeats)
   bool last_layer = false;  // includes the model's last repeating layer (out_ids selection)
   bool output = true;       // the output layer (final norm and logits)
+  // Copies the scheduler keeps of the inputs a device receives (masks, positions, KV row
+  // indices, output ids, the incoming residual stream). Above 1 (a pipeline) every copy is an
+  // input and output leaf: allocated before anything else and never freed
+  // (ggml-backend.cpp, ggml_backend_sched_split_graph).
+  std::uint32_t copies = 1;
 };
 
 inline std::uint64_t f32_bytes(std::uint64_t elements) {
@@ -187,6 +192,14 @@ inline std::uint64_t simulate_segment(const model_profile& m, const reserve_shap
   const bool has_swa =
       std::any_of(m.layers.begin(), m.layers.end(), [](const layer_profile& l) { return l.swa; });
   const std::uint64_t mask_elem = r.flash_attn ? 2 : 4;  // f16 mask with flash attention
+  // An input of `bytes`, held `seg.copies` times and for the whole graph when copied for a
+  // pipeline (a device's inputs; the host's own inputs are counted by the estimator).
+  auto copied_input = [&](std::uint64_t bytes) {
+    if (seg.input || seg.copies <= 1) return g.input(bytes);
+    const auto t = g.input(bytes * seg.copies);
+    g.mark_output(t);
+    return t;
+  };
 
   // The residual stream entering the segment.
   sim_graph::id inpL = sim_graph::none;
@@ -197,26 +210,26 @@ inline std::uint64_t simulate_segment(const model_profile& m, const reserve_shap
     g.expand(inpL);
     g.expand(embd_in);
   } else if (seg.count != 0 || seg.output) {
-    inpL = g.input(f32_bytes(E * T));  // copied in from the previous backend
+    inpL = copied_input(f32_bytes(E * T));  // copied in from the previous backend
   }
 
   if (seg.count != 0) {
-    const auto pos = g.input(T * 4);
+    const auto pos = copied_input(T * 4);
     const bool mla = m.is_mla();
     // One mask, one pair of index inputs per KV cache (the SWA cache has its own).
     std::uint64_t v_max = 0;
     for (const auto& l : m.layers) v_max = std::max<std::uint64_t>(v_max, l.v_per_token);
     auto make_cache_inputs = [&](std::uint64_t n_kv) {
       cache_inputs c{};
-      c.k_idxs = g.input(T * 8);
+      c.k_idxs = copied_input(T * 8);
       // without flash attention the V cache is transposed and indexed per element
-      c.v_idxs = mla ? sim_graph::none : g.input(r.flash_attn ? T * 8 : T * v_max * 8);
-      c.mask = g.input(n_kv * T * mask_elem);
+      c.v_idxs = mla ? sim_graph::none : copied_input(r.flash_attn ? T * 8 : T * v_max * 8);
+      c.mask = copied_input(n_kv * T * mask_elem);
       return c;
     };
     const cache_inputs full = make_cache_inputs(r.n_kv);
     const cache_inputs swa = has_swa ? make_cache_inputs(r.n_kv_swa) : full;
-    const auto out_ids = seg.last_layer ? g.input(r.n_outputs * 4) : sim_graph::none;
+    const auto out_ids = seg.last_layer ? copied_input(r.n_outputs * 4) : sim_graph::none;
 
     for (std::uint32_t i = 0; i < seg.count; ++i) {
       const std::uint32_t il = std::min<std::uint32_t>(seg.first + i, m.n_layer - 1);

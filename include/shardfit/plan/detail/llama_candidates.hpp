@@ -958,6 +958,11 @@ class llama_enumerator : enumerator_base {
     std::uint64_t x = est_.layers_cost(f, n).count() + (out ? est_.output_weights().count() : 0) +
                       est_.layer_compute(out).count() + est_.device_overhead(d[i].kind).count();
     if (i == 0) x += est_.op_offload_extra(h, !output_on_device(h)).count();
+    // The scheduler's copies of its inputs (several copies when the devices form a pipeline).
+    const bool rpc = std::any_of(d.begin(), d.end(),
+                                 [](const llama_dev& g) { return g.kind == device_kind::rpc; });
+    const std::uint32_t copies = est_.sched_copies(d.size(), rpc, h, !output_on_device(h));
+    x += est_.device_inputs_extra(copies, i == 0 && h == 0, i + 1 == d.size()).count();
     return x;
   }
 
