@@ -102,9 +102,43 @@ void add_vllm_estimate_options(CLI::App& sub, vllm_cli_options& o) {
       ->check(CLI::Range(0.01, 1.0));
   sub.add_option("--kv-cache-dtype", o.kv_cache_dtype, "vllm: auto, fp8, fp8_e4m3, fp8_e5m2");
   sub.add_option("--gpu-memory", o.gpu_memory, "vllm: total memory of one GPU, e.g. 80GiB");
-  sub.add_option("--max-num-seqs", o.max_num_seqs, "vllm: concurrent sequences");
-  sub.add_option("--max-num-batched-tokens", o.max_num_batched_tokens, "vllm: tokens per step");
+  sub.add_option("--max-num-seqs", o.max_num_seqs,
+                 "vllm: concurrent sequences (default: vLLM's for the GPU, 1024 or 256)");
+  sub.add_option("--max-num-batched-tokens", o.max_num_batched_tokens,
+                 "vllm: tokens per step (default: vLLM's for the GPU, 8192 or 2048)");
   sub.add_flag("--enforce-eager", o.enforce_eager, "vllm: no CUDA graphs");
+  sub.add_option("--gpu-name", o.gpu_name,
+                 "vllm: the GPU's name (e.g. H100, A100-SXM4-80GB): its batch defaults and "
+                 "MXFP4 kernel");
+  sub.add_option("--vllm-version", o.version,
+                 "vllm: the release whose behaviour to follow, e.g. 0.11.1 (default: current)");
+}
+
+std::uint32_t parse_vllm_version(const std::string& text) {
+  if (text == "current") return 0;
+  // "0.MINOR[.PATCH]", optionally with a leading v
+  std::string t = !text.empty() && text[0] == 'v' ? text.substr(1) : text;
+  std::uint32_t minor = 0;
+  std::uint32_t patch = 0;
+  const auto bad = [&]() {
+    return error::invalid_argument(
+        "--vllm-version: expected a release such as 0.11.1, or "
+        "current, not '" +
+        text + "'");
+  };
+  if (t.rfind("0.", 0) != 0 || t.size() > 12) throw bad();
+  t = t.substr(2);
+  const auto dot = t.find('.');
+  const std::string a = t.substr(0, dot);
+  const std::string b = dot == std::string::npos ? "0" : t.substr(dot + 1);
+  for (const auto& part : {a, b}) {
+    if (part.empty() || part.size() > 2 ||
+        part.find_first_not_of("0123456789") != std::string::npos)
+      throw bad();
+  }
+  minor = static_cast<std::uint32_t>(std::stoul(a));
+  patch = static_cast<std::uint32_t>(std::stoul(b));
+  return minor * 100 + patch;
 }
 
 int run_vllm_estimate(const std::string& path, const load_options& lo, const vllm_cli_options& o,
@@ -120,6 +154,8 @@ int run_vllm_estimate(const std::string& path, const load_options& lo, const vll
   s.max_num_seqs = o.max_num_seqs;
   s.max_num_batched_tokens = o.max_num_batched_tokens;
   s.enforce_eager = o.enforce_eager;
+  s.gpu_name = o.gpu_name;
+  s.version = parse_vllm_version(o.version);
   const bytes gpu = o.gpu_memory.empty() ? bytes{} : parse_bytes(o.gpu_memory);
   const vllm_estimate e = estimate_vllm(m, s, gpu);
   const bool fits = e.parallel.valid && (gpu.count() == 0 || e.fits());
@@ -147,6 +183,19 @@ int run_vllm_estimate(const std::string& path, const load_options& lo, const vll
     t.print(io.out, {2, 3, 4, 5, 6, 7, 8});
     io.out << fmt::format("per GPU (each of tp={} in a stage): smallest GPU that fits: {}\n", s.tp,
                           e.min_gpu_memory);
+    if (!e.stages.empty()) {
+      const auto& last = e.stages.back();
+      io.out << fmt::format("profile run: max_num_seqs {}, max_num_batched_tokens {}{}\n",
+                            last.max_num_seqs, last.max_num_batched_tokens,
+                            o.max_num_seqs == 0 || o.max_num_batched_tokens == 0
+                                ? " (vLLM's defaults for the GPU; --gpu-name, --gpu-memory)"
+                                : "");
+      if (last.budget.count() != 0) {
+        io.out << fmt::format("vLLM {} reports a KV cache of {} tokens (stage {})\n",
+                              o.version == "current" ? std::string("(current)") : o.version,
+                              last.reported_kv_tokens, last.stage);
+      }
+    }
     if (gpu.count() != 0 && !e.fits()) io.out << "does not fit\n";
   }
   return fits ? exit_ok : exit_no_fit;

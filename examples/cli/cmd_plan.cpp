@@ -50,6 +50,9 @@ struct plan_options {
   std::string kv_cache_dtype = "auto";
   bool ep = false;
   bool enforce_eager = false;
+  std::uint32_t max_num_seqs = 0;
+  std::uint32_t max_num_batched_tokens = 0;
+  std::string vllm_version = "current";
   bool all_stages = false;
   std::size_t alternatives = 5;
   bool explain = false;
@@ -143,6 +146,9 @@ int run_plan(const plan_options& o, streams& io) {
   rq.vllm.kv_cache_dtype = o.kv_cache_dtype;
   rq.vllm.ep = o.ep;
   rq.vllm.enforce_eager = o.enforce_eager;
+  rq.vllm.max_num_seqs = o.max_num_seqs;
+  rq.vllm.max_num_batched_tokens = o.max_num_batched_tokens;
+  rq.vllm.version = parse_vllm_version(o.vllm_version);
   rq.cpu_offload = !o.no_cpu_offload;
   rq.distributed = !o.no_distributed;
   rq.tp = o.tp;
@@ -281,6 +287,12 @@ command add_plan(CLI::App& app, streams& io) {
   sub->add_option("--kv-cache-dtype", o->kv_cache_dtype, "vLLM's KV cache dtype (auto, fp8)");
   sub->add_flag("--enable-expert-parallel", o->ep, "vLLM: experts spread over the TP ranks");
   sub->add_flag("--enforce-eager", o->enforce_eager, "vLLM: no CUDA graphs");
+  sub->add_option("--max-num-seqs", o->max_num_seqs,
+                  "vLLM: concurrent sequences (default: vLLM's for the cluster's GPUs)");
+  sub->add_option("--max-num-batched-tokens", o->max_num_batched_tokens,
+                  "vLLM: tokens per step (default: vLLM's for the cluster's GPUs)");
+  sub->add_option("--vllm-version", o->vllm_version,
+                  "vLLM: the release whose behaviour to follow, e.g. 0.11.1 (default: current)");
   sub->add_flag("--all-stages", o->all_stages, "try every stage, not only up to the first fit");
   sub->add_option("--alternatives", o->alternatives, "ranked alternatives to show (5)");
   sub->add_flag("--explain", o->explain, "list every rejected candidate with its rule");

@@ -45,10 +45,15 @@ struct vllm_cli_options {
   double utilization = 0.9;
   std::string kv_cache_dtype = "auto";
   std::string gpu_memory;
-  std::uint32_t max_num_seqs = 256;
-  std::uint32_t max_num_batched_tokens = 8192;
+  std::uint32_t max_num_seqs = 0;            // 0: vLLM's default for the GPU
+  std::uint32_t max_num_batched_tokens = 0;  // 0: vLLM's default for the GPU
   bool enforce_eager = false;
+  std::string gpu_name;
+  std::string version = "current";
 };
+
+// `--vllm-version`: "current" (0) or a release "0.11.1" / "0.21" as minor x 100 + patch.
+std::uint32_t parse_vllm_version(const std::string& text);
 void add_vllm_estimate_options(CLI::App& sub, vllm_cli_options& o);
 int run_vllm_estimate(const std::string& path, const load_options& lo, const vllm_cli_options& o,
                       bool json, streams& io);

@@ -155,7 +155,7 @@ TEST(EstimateLlamaGpu, PublishedTwoGpuLogs) {
     const auto e = llama_estimator(from_config(cfg::qwen3_30b_a3b), s).estimate(gpus(2));
     EXPECT_DOUBLE_EQ(mib(e.devices[1].kv), 1600.0);
     EXPECT_DOUBLE_EQ(mib(e.devices[2].kv), 1472.0);
-    EXPECT_NEAR(mib(e.devices[2].compute), 444.77, 444.77 * 0.001);  // within 0.01%
+    EXPECT_NEAR(mib(e.devices[2].compute), 444.77, 444.77 * 0.001);        // within 0.01%
     EXPECT_NEAR(mib(e.devices[1].compute), 368.01 * 1.03, 368.01 * 0.03);  // +5.4%
     EXPECT_NEAR(mib(e.host().compute), 260.02 * 1.01, 260.02 * 0.01);      // +1.6%
     s.sched_copies = 1;
@@ -174,8 +174,7 @@ TEST(EstimateLlamaGpu, HostBufferHoldsTheMask) {
   s.flash_attn = flash_attn_mode::on;
   const auto e = llama_estimator(m, s).estimate(gpus(1, 80_GiB));
   // 131072 cells x 512 tokens x f16 = 128 MiB, beside 2 x 8 MiB of embeddings.
-  EXPECT_EQ(e.host().compute,
-            bytes{2048 + 2 * 8388608ULL + 134217728ULL + 2048 + 8192 + 2048});
+  EXPECT_EQ(e.host().compute, bytes{2048 + 2 * 8388608ULL + 134217728ULL + 2048 + 8192 + 2048});
   // Builds before b9410 kept the host's mask in f32 (256 MiB).
   s.build = 9409;
   const auto old = llama_estimator(m, s).estimate(gpus(1, 80_GiB));

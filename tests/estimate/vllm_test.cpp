@@ -9,6 +9,8 @@
 
 namespace {
 
+using namespace shardfit::literals;
+
 using shardfit::bytes;
 using shardfit::estimate_vllm;
 using shardfit::vllm_settings;
@@ -37,6 +39,7 @@ TEST(EstimateVllm, Llama31_8bMatchesVllmsLogs) {
   const auto m = model(cfg::llama_3_1_8b);
   vllm_settings s;
   s.max_model_len = 8192;
+  s.version = 605;  // the V0 engine of December 2024: 256 sequences, the logits sampled once
   const auto h100 = bytes{static_cast<std::uint64_t>(79.22 * GiB)};
   const auto tp1 = estimate_vllm(m, s, h100);
   ASSERT_TRUE(tp1.parallel.valid);
@@ -55,6 +58,111 @@ TEST(EstimateVllm, Llama31_8bMatchesVllmsLogs) {
   const auto tp2 = estimate_vllm(m, s, h100);
   EXPECT_NEAR(gib(tp2.stages[0].weights), 7.48, 7.48 * 0.01);
   EXPECT_EQ(tp2.stages[0].kv_per_token, bytes{65536});  // 4 KV heads per rank
+}
+
+// Issue 21.5-21.8: what depends on the GPU and on the vLLM release.
+// - Batch defaults (vllm/engine/arg_utils.py, EngineArgs.get_batch_defaults): `vllm serve` on a
+//   GPU of 70 GiB or more that is not an A100 takes 1024 sequences / 8192 tokens, else 256 /
+//   2048.
+// - The profile run's sampler (v1/worker/gpu_model_runner.py, _dummy_sampler_run) over
+//   B = min(seqs, tokens) rows of the vocabulary in fp32, U = B x vocab x 4: the PyTorch
+//   top-k/top-p sort from 0.8 peaks at 9.5 U (sorted values and indices, cub's buffers); the
+//   Triton top-k/top-p kernel of 0.17 at 3.6 U. Only the last pipeline stage samples.
+TEST(EstimateVllm, ProfileByGpuClassAndRelease) {
+  const auto m = model(cfg::llama_3_1_8b);
+  const auto gpu = bytes{static_cast<std::uint64_t>(79.22 * GiB)};
+  vllm_settings s;
+  s.max_model_len = 8192;
+  const double forward_8k = 8192.0 * 4096 * 2 * 18;
+  const double forward_2k = 2048.0 * 4096 * 2 * 18;
+  const double u1024 = 1024.0 * 128256 * 4;
+  const double u256 = 256.0 * 128256 * 4;
+  s.gpu_name = "NVIDIA H100 80GB HBM3";
+  const auto h100 = estimate_vllm(m, s, gpu).stages[0];
+  EXPECT_EQ(h100.max_num_seqs, 1024U);
+  EXPECT_EQ(h100.max_num_batched_tokens, 8192U);
+  EXPECT_EQ(h100.activation.count(),
+            static_cast<std::uint64_t>(std::llround(forward_8k + 3.6 * u1024)));
+  s.gpu_name = "NVIDIA A100-SXM4-80GB";
+  const auto a100 = estimate_vllm(m, s, gpu).stages[0];
+  EXPECT_EQ(a100.max_num_seqs, 256U);
+  EXPECT_EQ(a100.max_num_batched_tokens, 2048U);
+  EXPECT_EQ(a100.activation.count(),
+            static_cast<std::uint64_t>(std::llround(forward_2k + 3.6 * u256)));
+  // The same model holds 4% fewer KV tokens on the H100 (2.89 against 0.72 GiB of activation).
+  EXPECT_LT(static_cast<double>(h100.kv_tokens), static_cast<double>(a100.kv_tokens) * 0.97);
+  // 0.11 sampled with PyTorch's sort: 9.5 U, 5.77 GiB on the H100.
+  s.gpu_name = "NVIDIA H100 80GB HBM3";
+  s.version = 1100;
+  EXPECT_EQ(estimate_vllm(m, s, gpu).stages[0].activation.count(),
+            static_cast<std::uint64_t>(std::llround(forward_8k + 9.5 * u1024)));
+  // Only the last pipeline stage samples.
+  s.version = 0;
+  s.pp = 2;
+  const auto pp = estimate_vllm(m, s, gpu);
+  EXPECT_EQ(pp.stages[0].activation.count(), static_cast<std::uint64_t>(forward_8k));
+  EXPECT_GT(pp.stages[1].activation, pp.stages[0].activation);
+}
+
+// Before 0.11 vLLM took its memory snapshot before NCCL started (worker init), so at TP > 1 the
+// NCCL buffers counted against the budget (0.13 GiB logged at TP 1, 0.55 at TP 2); since 0.11
+// they do not. CUDA graphs: captured after the KV cache was sized before 0.21 (from the
+// headroom), estimated and subtracted since (gpu_worker.py determine_available_memory).
+TEST(EstimateVllm, NonTorchAndGraphsByRelease) {
+  const auto m = model(cfg::llama_3_1_8b);
+  vllm_settings s;
+  s.max_model_len = 8192;
+  s.tp = 2;
+  s.version = 1000;
+  const auto old = estimate_vllm(m, s, 80_GiB).stages[0];
+  EXPECT_EQ(old.non_torch, 256_MiB + 430_MiB);
+  const bytes budget{static_cast<std::uint64_t>(80.0 * GiB * 0.9)};
+  EXPECT_EQ(old.kv_available, budget - old.weights - old.activation - old.non_torch);
+  s.version = 0;
+  const auto now = estimate_vllm(m, s, 80_GiB).stages[0];
+  EXPECT_EQ(now.non_torch, 256_MiB);
+  EXPECT_EQ(now.kv_available,
+            budget - now.weights - now.activation - now.non_torch - now.cuda_graphs);
+}
+
+// MXFP4 experts (gpt-oss): vLLM pads each rank's expert matrices for its kernel
+// (model_executor/layers/quantization/mxfp4.py, Mxfp4MoEMethod.create_weights): intermediate
+// to 128 and hidden to 256 for Marlin (Ampere), 64 / 256 for Triton (Hopper), 256 / 256 for
+// FlashInfer (Blackwell). Logged: gpt-oss-120b "Model loading took 65.9651 GiB" (Marlin, vllm
+// issue #23278) and 64.38 GiB on an H100 with Triton (issue #33155); the checkpoint's share is
+// 60.69 GiB, 12% less at TP 4.
+TEST(EstimateVllm, Mxfp4ExpertsArePaddedForTheKernel) {
+  const auto m = model(cfg::gpt_oss_120b);
+  vllm_settings s;
+  s.max_model_len = 8192;
+  s.gpu_name = "NVIDIA A100-SXM4-80GB";
+  EXPECT_NEAR(gib(estimate_vllm(m, s, 80_GiB).stages[0].weights), 65.97, 65.97 * 0.002);
+  s.gpu_name = "NVIDIA H100 80GB HBM3";
+  EXPECT_NEAR(gib(estimate_vllm(m, s, 80_GiB).stages[0].weights), 64.38, 64.38 * 0.004);
+  // TP 4: 720 of 2880 intermediate per rank, padded to 768 for Marlin.
+  s.gpu_name = "NVIDIA A100-SXM4-80GB";
+  s.tp = 4;
+  const double experts = 36.0 * 128 * (51.0 / 32 * 768 * 3072 + 4.0 * 768 + 2.0 * 3072);
+  const auto tp4 = estimate_vllm(m, s, 80_GiB).stages[0].weights;
+  EXPECT_GT(gib(tp4), experts / GiB);
+  EXPECT_GT(gib(tp4), gib(m.weights()) / 4 * 1.10);
+}
+
+// The KV capacity vLLM prints (v1/core/kv_cache_utils.py): before 0.21 the KV memory over a
+// token's bytes in every layer (sliding-window layers as if they held every token); since 0.21
+// its maximum concurrency x max_model_len. gemma-3-27b (10 of 62 layers global) at 32k.
+TEST(EstimateVllm, ReportedKvTokensFollowTheRelease) {
+  const auto m = model(cfg::gemma_3_27b_it);
+  vllm_settings s;
+  s.max_model_len = 32768;
+  s.gpu_name = "NVIDIA H100 80GB HBM3";
+  const auto now = estimate_vllm(m, s, 80_GiB).stages[0];
+  EXPECT_EQ(now.reported_kv_tokens,
+            static_cast<std::uint64_t>(static_cast<double>(now.kv_available.count()) /
+                                       static_cast<double>(now.kv_needed.count()) * 32768));
+  s.version = 1000;
+  const auto old = estimate_vllm(m, s, 80_GiB).stages[0];
+  EXPECT_LT(old.reported_kv_tokens, old.kv_tokens / 5);  // 62 layer slots per token, not 10.6
 }
 
 TEST(EstimateVllm, Llama31_70bPerRank) {

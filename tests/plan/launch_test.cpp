@@ -179,8 +179,12 @@ TEST(Launch, VllmAcrossWorkersStartsRayFirst) {
   rq.engine = backend::vllm;
   rq.vllm.max_model_len = 8192;
   rq.vllm.kv_cache_dtype = "fp8";
+  // 8192 tokens per step (not the A100's default 2048): 70B's 2.4 GiB of activation then
+  // leaves one worker's 4 x 40 GiB short, and the plan spans both.
+  rq.vllm.max_num_batched_tokens = 8192;
   const auto r = plan(c, llama70b(), rq);
   ASSERT_TRUE(r.chosen);
+  ASSERT_EQ(r.chosen->workers.size(), 2U);
   EXPECT_EQ(r.chosen->workers[0].path, "/mnt/nfs/hf/Llama-3.1-70B");
   EXPECT_EQ(r.chosen->workers[1].path, "/nfs/hf/Llama-3.1-70B");
   launch_settings s = launch_settings_for(llama70b(), rq, "unused");

@@ -647,10 +647,11 @@ TEST(Planner, SeedGemma3PipelineStagesInsideOneWorker) {
   std::vector<std::string> reasons;
   for (const auto& y : two.rejected) reasons.push_back(y.reason);
   EXPECT_NE(std::find(reasons.begin(), reasons.end(),
-                      "tp 2 needs 29.46 GiB per GPU, the 2 roomiest give 21.60 GiB, pipeline "
+                      "tp 2 needs 29.00 GiB per GPU, the 2 roomiest give 21.60 GiB, pipeline "
                       "stages: its 2 GPUs give 43.20 GiB together, the weights alone are 50.31 "
                       "GiB"),
-            reasons.end());
+            reasons.end())
+      << ::testing::PrintToString(reasons);
 
   // Four: tensor parallelism alone fits (tp 4), so no pipeline stages are planned inside it
   // (tp x pp inside a worker is the fallback when tp alone does not fit, as in the issue's
@@ -689,7 +690,9 @@ TEST(Planner, VllmTensorTimesPipelineAcrossWorkers) {
   cluster c = base();
   c.workers.push_back(worker("a", 512_GiB, gpus(4, "A100-40GB", 40_GiB)));
   c.workers.push_back(worker("b", 512_GiB, gpus(4, "A100-40GB", 40_GiB)));
-  const auto r = plan(c, llama70b(), vllm_request(8192));
+  auto rq = vllm_request(8192);
+  rq.vllm.max_num_batched_tokens = 8192;  // not the A100's 2048: one worker falls short
+  const auto r = plan(c, llama70b(), rq);
   ASSERT_EQ(r.status, plan_status::planned);
   EXPECT_EQ(r.chosen->stage, plan_stage::multi_worker);
   EXPECT_EQ(r.chosen->tensor_parallel, 4U);

@@ -85,6 +85,9 @@ void to_json(BasicJsonType& j, const vllm_stage_estimate& r) {
   j["budget_bytes"] = r.budget;
   j["kv_available_bytes"] = r.kv_available;
   j["kv_tokens"] = r.kv_tokens;
+  j["reported_kv_tokens"] = r.reported_kv_tokens;
+  j["max_num_seqs"] = r.max_num_seqs;
+  j["max_num_batched_tokens"] = r.max_num_batched_tokens;
   j["fits"] = r.fits;
 }
 

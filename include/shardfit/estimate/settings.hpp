@@ -200,8 +200,21 @@ struct vllm_settings {
   std::uint64_t max_model_len = 0;  ///< 0: the model's context length
   double gpu_memory_utilization = 0.9;
   std::string kv_cache_dtype = "auto";  ///< auto (the model's dtype), fp8, fp8_e4m3, fp8_e5m2
-  std::uint32_t max_num_seqs = 256;
-  std::uint32_t max_num_batched_tokens = 8192;
+  /// Concurrent sequences; 0: vLLM's default for the GPU (`vllm serve`, arg_utils.py
+  /// get_batch_defaults): 1024 on GPUs of 70 GiB or more that are not A100s, else 256; 256 before
+  /// 0.9.
+  std::uint32_t max_num_seqs = 0;
+  /// Tokens per step; 0: vLLM's default for the GPU: 8192 on those large GPUs, else 2048; 8192
+  /// before 0.9.
+  std::uint32_t max_num_batched_tokens = 0;
+  /// The GPU's name (as the inventory has it, e.g. "NVIDIA A100-SXM4-80GB"): the batch
+  /// defaults and the MXFP4 kernels depend on it. Empty: unknown, taken as the larger defaults.
+  std::string gpu_name;
+  /// The vLLM release whose behaviour to follow, as minor x 100 + patch (0.11.1 is 1101): the
+  /// sampler of the profile run, the batch defaults, NCCL memory counted against the budget
+  /// (before 0.11), CUDA graphs captured after the KV cache was sized (before 0.21), how the
+  /// KV capacity is reported. 0: the current release.
+  std::uint32_t version = 0;
   bool enforce_eager = false;
   bytes non_torch = bytes{std::uint64_t{256} << 20U};
   bytes cuda_graphs = bytes{std::uint64_t{512} << 20U};
@@ -222,6 +235,12 @@ struct vllm_stage_estimate {
   bytes budget;                 ///< total × gpu_memory_utilization (0 when no GPU size was given)
   bytes kv_available;           ///< budget left for the KV cache
   std::uint64_t kv_tokens = 0;  ///< tokens that KV cache holds
+  /// The "GPU KV cache size" vLLM prints: since 0.21 its maximum concurrency x max_model_len;
+  /// before, the KV memory over the bytes of a token in every layer (a sliding-window layer
+  /// counted as if it held every token), so lower for sliding-window models.
+  std::uint64_t reported_kv_tokens = 0;
+  std::uint32_t max_num_seqs = 0;            ///< as used (the GPU's default when not set)
+  std::uint32_t max_num_batched_tokens = 0;  ///< as used
   bool fits = true;
 };
 

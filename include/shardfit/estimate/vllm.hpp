@@ -12,12 +12,24 @@
 ///   against vLLM's "model weights take" logs (vllm PR #10511: Meta-Llama-3-8B 14.96 GiB at TP 1,
 ///   7.48 GiB at TP 2; vllm-ascend #2235: a Llama-3.1-70B-shaped model 16.461 GiB per rank at
 ///   TP 8).
-/// - activation peak: `max_num_batched_tokens × hidden × dtype × 18` plus the sampler's fp32
-///   logits for `max_num_seqs` sequences; 18 hidden-sized buffers per token reproduces the
-///   1.26 GiB vLLM logged for Llama-3-8B at TP 1 and TP 2 (PR #10511), which does not shrink
-///   with TP.
-/// - non-torch memory: 0.25 GiB (NCCL, cuBLAS workspaces; vLLM logs 0.16–0.25 GiB in 2025).
-/// - CUDA graphs: 0.5 GiB unless `enforce_eager` (vLLM's graph capture typically logs 0.3–1 GiB).
+/// - activation peak: `max_num_batched_tokens × hidden × dtype × 18` plus the sampler of the
+///   profile run (gpu_model_runner.py `_dummy_sampler_run`, on the last pipeline stage) over
+///   B = min(max_num_seqs, max_num_batched_tokens) rows of the vocabulary in fp32 (U bytes):
+///   the logits once before 0.8 (V0); the PyTorch top-k/top-p sampler's sort 9.5 U (12.5 U
+///   under 128 rows) from 0.8; the Triton top-k/top-p kernel 3.6 U from 0.17. 18 hidden-sized
+///   buffers per token reproduces the 1.26 GiB vLLM logged for Llama-3-8B at TP 1 and TP 2
+///   (PR #10511), which does not shrink with TP.
+/// - batch defaults (`max_num_seqs` / `max_num_batched_tokens` of 0): 1024 / 8192 on GPUs of
+///   70 GiB or more that are not A100s, else 256 / 2048 (arg_utils.py, get_batch_defaults,
+///   0.9 on); an unknown GPU gets the larger (more activation, the safe side).
+/// - non-torch memory: 0.25 GiB (NCCL, cuBLAS workspaces; vLLM logs 0.13–0.25 GiB). Before
+///   0.11 the memory snapshot was taken before NCCL started, so with TP its buffers counted
+///   against the budget too: 0.42 GiB more (0.55 GiB logged at TP 2).
+/// - CUDA graphs: 0.5 GiB unless `enforce_eager`; subtracted from the KV budget since 0.21
+///   (estimated before the KV cache is sized), taken from the (1 − utilization) headroom before.
+/// - MXFP4 experts (gpt-oss): vLLM pads each rank's expert matrices for its kernel
+///   (quantization/mxfp4.py): intermediate to 64 (Triton, Hopper), 128 (Marlin, Ampere and
+///   Ada) or 256 (FlashInfer, Blackwell and AMD; also an unknown GPU), hidden to 256.
 
 #include <shardfit/core/error.hpp>
 #include <shardfit/core/units.hpp>
@@ -28,6 +40,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -44,12 +57,49 @@ inline double kv_dtype_bytes(const std::string& kv_dtype, double model_bytes) {
                                 "' (auto, fp8, fp8_e4m3, fp8_e5m2, bfloat16, float16)");
 }
 
+inline bool vllm_before(std::uint32_t version, std::uint32_t release) {
+  return version != 0 && version < release;
+}
+
+inline std::string lowercase(std::string s) {
+  for (auto& c : s) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  return s;
+}
+
+inline bool name_has(const std::string& lower_name, std::initializer_list<const char*> parts) {
+  return std::any_of(parts.begin(), parts.end(),
+                     [&](const char* p) { return lower_name.find(p) != std::string::npos; });
+}
+
+// What MXFP4 experts' per-rank intermediate size is padded to, by the kernel vLLM picks for
+// the GPU.
+inline std::uint64_t mxfp4_intermediate_alignment(const std::string& gpu_name) {
+  const std::string n = lowercase(gpu_name);
+  if (name_has(n, {"h100", "h200", "h800", "h20", "gh200"})) return 64;
+  if (name_has(n, {"a100", "a800", "a10", "a30", "a40", "a6000", "l4", "l40", "3090", "4090",
+                   "4080", "a4000", "a5000"})) {
+    return 128;
+  }
+  return 256;
+}
+
+inline std::uint64_t round_up(std::uint64_t v, std::uint64_t a) {
+  return (v + a - 1) / a * a;
+}
+
 // Bytes per parameter of the model's unquantized tensors (norms, replicated projections).
 inline double activation_bytes(const model_profile& m) {
   return m.quantization == "f32" ? 4.0 : 2.0;
 }
 
 }  // namespace detail
+
+/// @brief Whether `vllm serve` takes its larger batch defaults (1024 sequences, 8192 tokens)
+/// on this GPU: 70 GiB or more and not an A100 (vllm/engine/arg_utils.py, get_batch_defaults).
+[[nodiscard]] inline bool vllm_large_gpu_defaults(const std::string& name, bytes total) {
+  return total >= bytes{std::uint64_t{70} << 30U} &&
+         detail::lowercase(name).find("a100") == std::string::npos;
+}
 
 /// @brief Estimates vLLM's memory per GPU for `m` under `s`; `gpu_total` is one GPU's total
 /// memory (0 when unknown: then only the requirement and the minimum GPU size are given).
@@ -78,6 +128,17 @@ inline double activation_bytes(const model_profile& m) {
                                              static_cast<double>(m.parameters)
                                        : 2.0;
   const double abytes = detail::activation_bytes(m);
+  const auto before = [&](std::uint32_t release) {
+    return detail::vllm_before(s.version, release);
+  };
+  // The batch defaults of `vllm serve` for this GPU.
+  const bool large_gpu =
+      before(900) || gpu_total.count() == 0 || vllm_large_gpu_defaults(s.gpu_name, gpu_total);
+  std::uint32_t seqs =
+      s.max_num_seqs != 0 ? s.max_num_seqs : (large_gpu && !before(900) ? 1024 : 256);
+  const std::uint32_t tokens =
+      s.max_num_batched_tokens != 0 ? s.max_num_batched_tokens : (large_gpu ? 8192 : 2048);
+  seqs = std::min(seqs, tokens);
   const double kv_bytes = detail::kv_dtype_bytes(s.kv_cache_dtype, abytes);
   const double H = m.n_embd;
   // Parts of a layer every rank keeps whole: the two norms, the K/V projections beyond the
@@ -105,9 +166,30 @@ inline double activation_bytes(const model_profile& m) {
   const double head_rank =
       m.tied_embeddings ? embd_rank : static_cast<double>(m.output.count()) * pad_ratio / tp;
 
-  // Activation peak of the profile run, per rank; the logits are gathered on every rank.
-  const double activation = static_cast<double>(s.max_num_batched_tokens) * H * abytes * 18.0 +
-                            static_cast<double>(s.max_num_seqs) * m.n_vocab * 4.0;
+  // Activation peak of the profile run, per rank; the logits are gathered on every rank, the
+  // sampler runs on the last stage.
+  const double forward = static_cast<double>(tokens) * H * abytes * 18.0;
+  const double rows = std::min(seqs, tokens);
+  const double sampler_factor = before(800)                  ? 1.0
+                                : !before(1700) && rows >= 8 ? 3.6
+                                : rows >= 128                ? 9.5
+                                                             : 12.5;
+  const double sampler = rows * m.n_vocab * 4.0 * sampler_factor;
+  bytes non_torch = s.non_torch;
+  if (before(1100) && s.tp > 1) non_torch += bytes{std::uint64_t{430} << 20U};  // NCCL buffers
+  const bool graphs_in_budget = !before(2100);
+  // MXFP4 experts, padded per rank for the kernel.
+  double mxfp4_rank = -1;  // bytes of one layer's experts on a rank; < 0: not MXFP4
+  if (m.quant.method == "mxfp4" && m.is_moe()) {
+    const std::uint64_t ia = detail::mxfp4_intermediate_alignment(s.gpu_name);
+    const std::uint64_t inter =
+        s.ep ? m.n_ff_expert : m.n_ff_expert / std::max<std::uint32_t>(1, s.tp);
+    const double experts =
+        s.ep ? std::ceil(static_cast<double>(m.n_expert) / tp) : static_cast<double>(m.n_expert);
+    const double ip = static_cast<double>(detail::round_up(inter, ia));
+    const double hp = static_cast<double>(detail::round_up(m.n_embd, 256));
+    mxfp4_rank = experts * (51.0 / 32.0 * ip * hp + 4.0 * ip + 2.0 * hp);
+  }
   const std::uint64_t budget =
       static_cast<std::uint64_t>(static_cast<double>(gpu_total.count()) * s.gpu_memory_utilization);
 
@@ -121,15 +203,20 @@ inline double activation_bytes(const model_profile& m) {
     double w = 0;
     double per_token = 0;
     double swa_bytes = 0;
+    double swa_token = 0;  // a token's bytes in the sliding-window layers
     for (std::uint32_t il = first; il < first + r.layers && il < m.n_layer; ++il) {
       const layer_profile& l = m.layers[il];
       w += layer_rank_bytes(l);
+      if (mxfp4_rank >= 0 && l.expert_weights.count() != 0) {
+        w += mxfp4_rank - static_cast<double>(l.expert_weights.count()) / tp;
+      }
       // KV per token on this rank: the rank's share of KV heads (MLA: the whole latent).
       const double heads_share = m.is_mla() || l.n_head_kv == 0 ? 1.0 : kv_heads_rank / l.n_head_kv;
       const double token = (l.k_per_token + l.v_per_token) * heads_share * kv_bytes;
       if (l.swa && m.sliding_window != 0) {
         swa_bytes +=
             token * static_cast<double>(std::min<std::uint64_t>(m.sliding_window, e.max_model_len));
+        swa_token += token;
       } else {
         per_token += token;
       }
@@ -138,8 +225,12 @@ inline double activation_bytes(const model_profile& m) {
     if (st + 1 == stages.size()) w += head_rank;
     first += r.layers;
     r.weights = bytes{static_cast<std::uint64_t>(std::llround(w))};
-    r.activation = bytes{static_cast<std::uint64_t>(std::llround(activation))};
-    r.non_torch = s.non_torch;
+    const bool last_stage = st + 1 == stages.size();
+    r.activation =
+        bytes{static_cast<std::uint64_t>(std::llround(forward + (last_stage ? sampler : 0.0)))};
+    r.max_num_seqs = seqs;
+    r.max_num_batched_tokens = tokens;
+    r.non_torch = non_torch;
     r.cuda_graphs = s.enforce_eager ? bytes{} : s.cuda_graphs;
     r.kv_per_token = bytes{static_cast<std::uint64_t>(std::llround(per_token))};
     r.kv_needed = bytes{static_cast<std::uint64_t>(
@@ -147,10 +238,20 @@ inline double activation_bytes(const model_profile& m) {
     r.required = r.weights + r.activation + r.non_torch + r.cuda_graphs + r.kv_needed;
     r.budget = bytes{budget};
     if (budget != 0) {
-      r.kv_available =
-          saturating_sub(r.budget, r.weights + r.activation + r.non_torch + r.cuda_graphs);
+      r.kv_available = saturating_sub(r.budget, r.weights + r.activation + r.non_torch +
+                                                    (graphs_in_budget ? r.cuda_graphs : bytes{}));
       const double left = static_cast<double>(r.kv_available.count()) - swa_bytes;
       r.kv_tokens = per_token > 0 && left > 0 ? static_cast<std::uint64_t>(left / per_token) : 0;
+      const double avail = static_cast<double>(r.kv_available.count());
+      if (!before(2100)) {  // kv_cache_utils.py: max concurrency x max_model_len
+        r.reported_kv_tokens =
+            r.kv_needed.count() != 0
+                ? static_cast<std::uint64_t>(avail / static_cast<double>(r.kv_needed.count()) *
+                                             static_cast<double>(e.max_model_len))
+                : 0;
+      } else if (per_token + swa_token > 0) {  // every layer slot as if it held every token
+        r.reported_kv_tokens = static_cast<std::uint64_t>(avail / (per_token + swa_token));
+      }
       r.fits = r.kv_available >= r.kv_needed;
     }
     min_gpu =

@@ -28,10 +28,25 @@ class vllm_enumerator : enumerator_base {
  public:
   vllm_enumerator(const cluster& c, const cluster_view& v, const model_profile& m, Estimate est,
                   const plan_request& rq, std::vector<rejection>& rejected)
-      : enumerator_base(c, v, rq, rejected), m_(m), est_(std::move(est)) {
+      : enumerator_base(c, v, rq, rejected), m_(m), est_(std::move(est)), base_(rq.vllm) {
     for (const auto& w : v_.workers) {
       max_gpus_ = std::max<std::uint32_t>(max_gpus_, static_cast<std::uint32_t>(w.gpus.size()));
     }
+    // vLLM's batch defaults and its MXFP4 kernels depend on the GPU, and a layout's figures are
+    // shared by every GPU it may land on: take the most demanding of the cluster's GPUs (the
+    // larger defaults if any GPU gets them, the widest MXFP4 padding).
+    bool large = false;
+    std::uint64_t align = 0;
+    for (const auto& w : c.workers) {
+      for (const auto& g : w.gpus) {
+        large = large || vllm_large_gpu_defaults(g.name, g.vram);
+        const auto a = detail::mxfp4_intermediate_alignment(g.name);
+        if (a > align && rq.vllm.gpu_name.empty()) base_.gpu_name = g.name;
+        align = std::max(align, a);
+      }
+    }
+    if (base_.max_num_seqs == 0) base_.max_num_seqs = large ? 1024 : 256;
+    if (base_.max_num_batched_tokens == 0) base_.max_num_batched_tokens = large ? 8192 : 2048;
   }
 
   // Tensor-parallel degrees from 2 to the largest worker's GPU count that vLLM accepts; the
@@ -415,7 +430,7 @@ class vllm_enumerator : enumerator_base {
     const auto key = std::pair{tp, pp};
     auto it = cache_.find(key);
     if (it == cache_.end()) {
-      vllm_settings s = rq_.vllm;
+      vllm_settings s = base_;
       s.tp = tp;
       s.pp = pp;
       it = cache_.emplace(key, est_(s)).first;
@@ -528,6 +543,7 @@ class vllm_enumerator : enumerator_base {
 
   const model_profile& m_;
   Estimate est_;
+  vllm_settings base_;  // the request's settings, vLLM's GPU-dependent defaults resolved
   std::uint32_t max_gpus_ = 0;
   mutable std::map<std::pair<std::uint32_t, std::uint32_t>, vllm_estimate> cache_;
   mutable std::map<std::uint32_t, bool> rejected_degree_;
