@@ -117,6 +117,13 @@ TEST(EstimateLlamaGpu, CopiesOnEveryDeviceAndOnTheHostExactly) {
             bytes{2048 + 2 * 8388608ULL + 4 * (33554432ULL + 2048 + 8192 + 2048) + 3 * 2048});
   EXPECT_EQ(two.devices[1].compute, bytes{281067520});
   EXPECT_EQ(two.devices[2].compute, bytes{438878208});
+  // Four GPUs (9 + 8 + 8 + 7 layers): every device receives the same inputs, so the three
+  // without the head match CUDA0 of the 2-GPU split and the last one its CUDA1; the host too.
+  const llama_estimate four = llama_estimator(m, s).estimate(gpus(4));
+  EXPECT_EQ(four.host().compute, two.host().compute);
+  for (std::size_t i = 1; i <= 3; ++i) EXPECT_EQ(four.devices[i].compute, bytes{281067520});
+  EXPECT_EQ(four.devices[4].compute, bytes{438878208});
+  EXPECT_EQ(four.devices[4].layers, 7U);
 }
 
 // Published CUDA logs, rebuilt from the models' configs with the logged settings.
