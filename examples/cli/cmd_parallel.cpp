@@ -110,6 +110,11 @@ void add_vllm_estimate_options(CLI::App& sub, vllm_cli_options& o) {
   sub.add_option("--gpu-name", o.gpu_name,
                  "vllm: the GPU's name (e.g. H100, A100-SXM4-80GB): its batch defaults and "
                  "MXFP4 kernel");
+  sub.add_flag("--allow-long-max-model-len", o.allow_long,
+               "vllm: VLLM_ALLOW_LONG_MAX_MODEL_LEN=1 is set (a context above the model's)");
+  sub.add_option("--mm-encoder-tp-mode", o.mm_encoder_tp_mode,
+                 "vllm: weights (default: the vision tower sharded) or data (replicated)")
+      ->check(CLI::IsMember({"weights", "data"}));
   sub.add_option("--vllm-version", o.version,
                  "vllm: the release whose behaviour to follow, e.g. 0.11.1 (default: current)");
 }
@@ -155,6 +160,8 @@ int run_vllm_estimate(const std::string& path, const load_options& lo, const vll
   s.max_num_batched_tokens = o.max_num_batched_tokens;
   s.enforce_eager = o.enforce_eager;
   s.gpu_name = o.gpu_name;
+  s.allow_long_max_model_len = o.allow_long;
+  s.mm_encoder_data = o.mm_encoder_tp_mode == "data";
   s.version = parse_vllm_version(o.version);
   const bytes gpu = o.gpu_memory.empty() ? bytes{} : parse_bytes(o.gpu_memory);
   const vllm_estimate e = estimate_vllm(m, s, gpu);

@@ -53,6 +53,8 @@ struct plan_options {
   std::uint32_t max_num_seqs = 0;
   std::uint32_t max_num_batched_tokens = 0;
   std::string vllm_version = "current";
+  bool allow_long = false;
+  std::string mm_encoder_tp_mode = "weights";
   bool all_stages = false;
   std::size_t alternatives = 5;
   bool explain = false;
@@ -149,6 +151,8 @@ int run_plan(const plan_options& o, streams& io) {
   rq.vllm.max_num_seqs = o.max_num_seqs;
   rq.vllm.max_num_batched_tokens = o.max_num_batched_tokens;
   rq.vllm.version = parse_vllm_version(o.vllm_version);
+  rq.vllm.allow_long_max_model_len = o.allow_long;
+  rq.vllm.mm_encoder_data = o.mm_encoder_tp_mode == "data";
   rq.cpu_offload = !o.no_cpu_offload;
   rq.distributed = !o.no_distributed;
   rq.tp = o.tp;
@@ -291,6 +295,11 @@ command add_plan(CLI::App& app, streams& io) {
                   "vLLM: concurrent sequences (default: vLLM's for the cluster's GPUs)");
   sub->add_option("--max-num-batched-tokens", o->max_num_batched_tokens,
                   "vLLM: tokens per step (default: vLLM's for the cluster's GPUs)");
+  sub->add_flag("--allow-long-max-model-len", o->allow_long,
+                "vLLM: VLLM_ALLOW_LONG_MAX_MODEL_LEN=1 (a context above the model's maximum)");
+  sub->add_option("--mm-encoder-tp-mode", o->mm_encoder_tp_mode,
+                  "vLLM: weights (default) or data (the vision tower replicated per rank)")
+      ->check(CLI::IsMember({"weights", "data"}));
   sub->add_option("--vllm-version", o->vllm_version,
                   "vLLM: the release whose behaviour to follow, e.g. 0.11.1 (default: current)");
   sub->add_flag("--all-stages", o->all_stages, "try every stage, not only up to the first fit");

@@ -50,6 +50,8 @@ struct vllm_cli_options {
   bool enforce_eager = false;
   std::string gpu_name;
   std::string version = "current";
+  bool allow_long = false;
+  std::string mm_encoder_tp_mode = "weights";
 };
 
 // `--vllm-version`: "current" (0) or a release "0.11.1" / "0.21" as minor x 100 + patch.

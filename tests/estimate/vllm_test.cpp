@@ -165,6 +165,46 @@ TEST(EstimateVllm, ReportedKvTokensFollowTheRelease) {
   EXPECT_LT(old.reported_kv_tokens, old.kv_tokens / 5);  // 62 layer slots per token, not 10.6
 }
 
+// vllm/config/model.py, _get_and_verify_max_len: the derived maximum is the least of the
+// config's length keys (model_max_length overriding), times the rope scaling factor for
+// linear, dynamic and yarn scaling (yarn from original_max_position_embeddings; never for
+// gemma3); a longer max_model_len is refused unless VLLM_ALLOW_LONG_MAX_MODEL_LEN=1.
+TEST(EstimateVllm, MaxModelLenAboveTheModelsIsRefused) {
+  const auto l8 = model(cfg::llama_3_1_8b);
+  EXPECT_EQ(l8.vllm_max_len, 131072U);
+  vllm_settings s;
+  EXPECT_EQ(estimate_vllm(l8, s).max_model_len, 131072U);
+  s.max_model_len = 200000;
+  try {
+    (void)estimate_vllm(l8, s);
+    ADD_FAILURE();
+  } catch (const shardfit::error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "max_model_len 200000 is greater than the model's maximum of 131072 "
+              "(max_position_embeddings in config.json); vLLM refuses it unless "
+              "VLLM_ALLOW_LONG_MAX_MODEL_LEN=1 is set (--allow-long-max-model-len)");
+  }
+  s.allow_long_max_model_len = true;
+  EXPECT_EQ(estimate_vllm(l8, s).max_model_len, 200000U);
+
+  // Qwen2.5-7B-Instruct with the yarn block its model card gives: 32768 x 4.
+  std::string yarn = cfg::qwen2_5_7b;
+  yarn.insert(yarn.rfind('}'), R"(, "rope_scaling": {"type": "yarn", "factor": 4.0,
+      "original_max_position_embeddings": 32768})");
+  const auto q = model(yarn);
+  EXPECT_EQ(q.vllm_max_len, 131072U);
+  EXPECT_EQ(q.vllm_max_len_key,
+            "rope_scaling.original_max_position_embeddings x rope_scaling.factor 4");
+  // gemma-3's linear factor 8 is not applied; model_max_length overrides the others.
+  std::string gemma = cfg::gemma_3_27b_it;
+  gemma.insert(gemma.find("\"text_config\": {") + 16,
+               R"("rope_scaling": {"rope_type": "linear", "factor": 8.0}, )");
+  EXPECT_EQ(model(gemma).vllm_max_len, 131072U);
+  std::string capped = cfg::llama_3_1_8b;
+  capped.insert(capped.rfind('}'), R"(, "model_max_length": 65536)");
+  EXPECT_EQ(model(capped).vllm_max_len, 65536U);
+}
+
 TEST(EstimateVllm, Llama31_70bPerRank) {
   const auto m = model(cfg::llama_3_1_70b);
   vllm_settings s;

@@ -131,6 +131,8 @@ class random_case {
     rq.llama.n_ctx = ctx;
     rq.llama.n_parallel = chance(0.2) ? pick(2, 4) : 1;
     rq.vllm.max_model_len = ctx;
+    // Past a model's maximum vLLM refuses to start unless told to allow it (a plan error).
+    rq.vllm.allow_long_max_model_len = true;
     rq.vllm.gpu_memory_utilization = one_of<double>({0.5, 0.8, 0.9, 0.95});
     rq.policy = chance(0.5) ? scoring_policy::spread : scoring_policy::binpack;
     rq.cpu_offload = chance(0.8);

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,6 +48,37 @@ namespace detail {
 
 inline std::string n(std::uint64_t v) {
   return std::to_string(v);
+}
+
+// vLLM's InternViT (model_executor/models/intern_vit.py, InternParallelAttention) builds the
+// attention unsharded on every rank when its heads (plus NVLM-D's dummy heads) do not divide
+// the tensor parallel size, instead of failing; its MLP is still split.
+inline bool vision_attention_replicates(const model_profile& m) {
+  return m.vision_tower.rfind("intern_vit", 0) == 0 || m.hf_architecture == "InternVLChatModel" ||
+         m.hf_architecture == "NVLM_D";
+}
+
+// Models whose vision tower vLLM replicates per rank under `--mm-encoder-tp-mode data`
+// (`supports_encoder_tp_data`); the others fall back to sharding it, with a warning.
+inline bool supports_encoder_data(const model_profile& m) {
+  constexpr std::string_view models[] = {"Qwen2VLForConditionalGeneration",
+                                         "Qwen2_5_VLForConditionalGeneration",
+                                         "Qwen3VLForConditionalGeneration",
+                                         "Qwen3VLMoeForConditionalGeneration",
+                                         "InternVLChatModel",
+                                         "Glm4vForConditionalGeneration",
+                                         "Glm4vMoeForConditionalGeneration",
+                                         "Llama4ForConditionalGeneration",
+                                         "MiniCPMV",
+                                         "KimiVLForConditionalGeneration",
+                                         "Step3VLForConditionalGeneration",
+                                         "DotsOCRForCausalLM"};
+  return std::find(std::begin(models), std::end(models), m.hf_architecture) != std::end(models);
+}
+
+// Whether vLLM's sharded vision tower applies: the tower's rules hold unless it is replicated.
+inline bool vision_sharded(const model_profile& m, const parallel_plan& plan) {
+  return !(plan.mm_encoder_data && supports_encoder_data(m));
 }
 
 }  // namespace detail
@@ -104,11 +136,28 @@ inline std::string n(std::uint64_t v) {
     fail("tp.vocab", "the vocabulary of " + n(m.n_vocab) + " padded to " + n(padded_vocab) +
                          " is not divisible by tensor parallel size " + n(tp));
   }
-  // Vision tower heads, which the engine shards too.
-  if (m.vision_heads != 0 && m.vision_heads % tp != 0) {
-    fail("tp.vision_heads",
-         n(m.vision_heads) +
-             " vision tower attention heads are not divisible by tensor parallel size " + n(tp));
+  // Models vLLM no longer ships: Mllama (Llama-3.2-Vision) was removed in 0.11.0 (PR #24907).
+  if (plan.engine == serving_engine::vllm &&
+      m.hf_architecture == "MllamaForConditionalGeneration" &&
+      (plan.version == 0 || plan.version >= 1100)) {
+    fail("vllm.removed",
+         "vLLM removed MllamaForConditionalGeneration (Llama-3.2-Vision) in 0.11.0; 0.10.2 is "
+         "the last release that serves it");
+  }
+  // The vision tower, which vLLM shards too (unless replicated per rank): its heads (except
+  // InternViT's, which fall back to unsharded attention) and its MLP width (ColumnParallel
+  // fc1, e.g. Qwen2_5_VisionMLP).
+  if (detail::vision_sharded(m, plan)) {
+    if (m.vision_heads != 0 && m.vision_heads % tp != 0 &&
+        !detail::vision_attention_replicates(m)) {
+      fail("tp.vision_heads",
+           n(m.vision_heads) +
+               " vision tower attention heads are not divisible by tensor parallel size " + n(tp));
+    }
+    if (m.vision_ff != 0 && m.vision_ff % tp != 0) {
+      fail("tp.vision_intermediate", "the vision tower's MLP width " + n(m.vision_ff) +
+                                         " is not divisible by tensor parallel size " + n(tp));
+    }
   }
   // Experts: without EP each expert's FFN is split across ranks; with EP whole experts are
   // spread over the ranks.
@@ -143,7 +192,9 @@ inline std::string n(std::uint64_t v) {
     std::uint32_t split;
   };
   std::vector<slice> slices;
-  if (m.is_moe()) slices.push_back({"expert FFN width", m.n_ff_expert, ffn_split});
+  // GPTQ/AWQ experts have their own rule below (Marlin MoE, else moe_wna16).
+  const bool grouped_moe = m.is_moe() && (q.method == "gptq" || q.method == "awq");
+  if (m.is_moe() && !grouped_moe) slices.push_back({"expert FFN width", m.n_ff_expert, ffn_split});
   if (has_dense && m.n_ff != 0) slices.push_back({"FFN width", m.n_ff, tp});
   if (attn_width != 0) slices.push_back({"attention output width", attn_width, tp});
   if (tp > 1 && q.weight_block_size.size() == 2 && q.weight_block_size[0] != 0) {
@@ -168,13 +219,26 @@ inline std::string n(std::uint64_t v) {
       }
     }
   }
-  if (tp > 1 && (q.method == "gptq" || q.method == "awq") && q.bits == 4) {
-    // Marlin kernels need output slices of 64 and input slices of 128 columns.
-    for (const auto& s : slices) {
-      if (s.width % s.split == 0 && (s.width / s.split) % 128 != 0) {
-        fail("tp.marlin", "the " + std::string(s.what) + " " + n(s.width) + " / " + n(s.split) +
-                              " = " + n(s.width / s.split) +
-                              " per rank is not a multiple of 128, as Marlin kernels need");
+  // GPTQ/AWQ experts (vLLM utils/marlin_utils.py check_moe_marlin_supports_layer; moe_wna16.py):
+  // Marlin takes an expert layer when the hidden size is a multiple of 128 and each rank's
+  // expert width a multiple of max(64, group); otherwise moe_wna16 halves the group size until
+  // it divides both, down to 32, so both must be multiples of 32. Dense GPTQ/AWQ layers fall
+  // back to other kernels where Marlin's 128 alignment fails: only their groups must be whole.
+  if (grouped_moe && m.n_ff_expert % ffn_split == 0) {
+    const std::uint64_t per_rank = m.n_ff_expert / ffn_split;
+    const std::uint64_t hidden = m.n_embd;
+    const std::uint32_t gs = q.group_size;
+    const bool marlin = hidden % 128 == 0 && per_rank % std::max<std::uint32_t>(64, gs) == 0 &&
+                        (gs == 0 || gs == 32 || gs == 64 || gs == 128);
+    if (!marlin) {
+      std::uint64_t g = gs == 0 ? 128 : gs;
+      while (g >= 32 && (per_rank % g != 0 || hidden % g != 0)) g /= 2;
+      if (g < 32) {
+        fail("tp.moe_wna16", "the expert FFN width " + n(m.n_ff_expert) + " / " + n(ffn_split) +
+                                 " = " + n(per_rank) + " per rank and the hidden size " +
+                                 n(hidden) + " are not both multiples of 32, as vLLM's " +
+                                 q.method +
+                                 " MoE kernels need (Marlin, or moe_wna16 with a smaller group)");
       }
     }
   }

@@ -55,6 +55,10 @@ struct parallel_plan {
   std::uint32_t pp = 1;  ///< pipeline parallel degree
   bool ep = false;       ///< expert parallel (experts spread over the TP ranks)
   serving_engine engine = serving_engine::vllm;
+  /// vLLM's `--mm-encoder-tp-mode data`: the vision tower replicated on every rank (its rules
+  /// do not apply) where the model supports it.
+  bool mm_encoder_data = false;
+  std::uint32_t version = 0;  ///< the vLLM release (minor x 100 + patch); 0: current
 };
 
 /// @brief The verdict on a layout: every rule it breaks, with numbers, and what it implies.
@@ -197,7 +201,12 @@ struct vllm_settings {
   std::uint32_t tp = 1;
   std::uint32_t pp = 1;
   bool ep = false;                  ///< --enable-expert-parallel
-  std::uint64_t max_model_len = 0;  ///< 0: the model's context length
+  std::uint64_t max_model_len = 0;  ///< 0: the model's context length (vLLM's derived maximum)
+  /// VLLM_ALLOW_LONG_MAX_MODEL_LEN=1: accept a `max_model_len` above the model's maximum.
+  bool allow_long_max_model_len = false;
+  /// `--mm-encoder-tp-mode data`: the vision tower replicated on every rank (its weights on
+  /// each, its TP rules lifted) where the model supports it.
+  bool mm_encoder_data = false;
   double gpu_memory_utilization = 0.9;
   std::string kv_cache_dtype = "auto";  ///< auto (the model's dtype), fp8, fp8_e4m3, fp8_e5m2
   /// Concurrent sequences; 0: vLLM's default for the GPU (`vllm serve`, arg_utils.py

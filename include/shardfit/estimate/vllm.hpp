@@ -115,8 +115,21 @@ inline double activation_bytes(const model_profile& m) {
     throw error::invalid_argument("model '" + m.name + "' has no layers to place");
   }
   vllm_estimate e;
-  e.parallel = check_parallel(m, {s.tp, s.pp, s.ep, serving_engine::vllm});
-  e.max_model_len = s.max_model_len != 0 ? s.max_model_len : m.n_ctx_train;
+  if (s.max_model_len != 0 && m.vllm_max_len != 0 && s.max_model_len > m.vllm_max_len &&
+      !s.allow_long_max_model_len) {
+    // vllm/config/model.py, _get_and_verify_max_len
+    throw error::invalid_argument(
+        "max_model_len " + std::to_string(s.max_model_len) +
+        " is greater than the model's maximum of " + std::to_string(m.vllm_max_len) + " (" +
+        m.vllm_max_len_key +
+        " in config.json); vLLM refuses it unless VLLM_ALLOW_LONG_MAX_MODEL_LEN=1 is set "
+        "(--allow-long-max-model-len)");
+  }
+  e.parallel =
+      check_parallel(m, {s.tp, s.pp, s.ep, serving_engine::vllm, s.mm_encoder_data, s.version});
+  e.max_model_len = s.max_model_len != 0  ? s.max_model_len
+                    : m.vllm_max_len != 0 ? m.vllm_max_len
+                                          : m.n_ctx_train;
   if (e.max_model_len == 0) e.max_model_len = 4096;
   const auto stages =
       e.parallel.stage_layers.empty()
@@ -221,7 +234,13 @@ inline double activation_bytes(const model_profile& m) {
         per_token += token;
       }
     }
-    if (st == 0) w += embd_rank + static_cast<double>(m.other.count()) / tp;
+    // The vision tower and other non-layer tensors run with the first stage, sharded, or whole
+    // on every rank when the encoder is replicated (--mm-encoder-tp-mode data).
+    const bool replicated_tower = !detail::vision_sharded(
+        m, {s.tp, s.pp, s.ep, serving_engine::vllm, s.mm_encoder_data, s.version});
+    if (st == 0) {
+      w += embd_rank + static_cast<double>(m.other.count()) / (replicated_tower ? 1.0 : tp);
+    }
     if (st + 1 == stages.size()) w += head_rank;
     first += r.layers;
     r.weights = bytes{static_cast<std::uint64_t>(std::llround(w))};

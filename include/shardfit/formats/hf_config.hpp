@@ -37,7 +37,13 @@ struct hf_config {
   std::uint32_t vocab_size = 0;
   bool tie_word_embeddings = false;
   std::uint64_t max_position_embeddings = 0;
-  std::string torch_dtype;  ///< "bfloat16", "float16", "float32" ("dtype" in newer configs)
+  /// The longest context vLLM accepts without VLLM_ALLOW_LONG_MAX_MODEL_LEN
+  /// (vllm/config/model.py, _get_and_verify_max_len): the least of the length keys present
+  /// (`model_max_length` overriding), times the rope scaling factor for linear, dynamic and
+  /// yarn scaling (yarn from `original_max_position_embeddings`; never for gemma3). 0: unknown.
+  std::uint64_t vllm_max_len = 0;
+  std::string vllm_max_len_key;  ///< the key it comes from, for messages
+  std::string torch_dtype;       ///< "bfloat16", "float16", "float32" ("dtype" in newer configs)
 
   // Mixture of experts.
   std::uint32_t num_experts = 0;  ///< routed experts per MoE layer
@@ -69,6 +75,10 @@ struct hf_config {
   std::uint32_t vision_layers = 0;
   std::uint32_t vision_hidden_size = 0;
   std::uint32_t vision_heads = 0;
+  std::uint32_t vision_intermediate = 0;  ///< the tower's MLP width (`intermediate_size`, or
+                                          ///< `embed_dim` x `mlp_ratio`)
+  std::string vision_type;  ///< `vision_config.model_type` ("intern_vit_6b", "siglip_vision_model")
+  std::string top_model_type;  ///< the top-level `model_type` ("internvl_chat", "mllama")
 
   std::optional<hf_quantization> quantization;
 

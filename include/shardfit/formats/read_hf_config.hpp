@@ -155,6 +155,16 @@ inline void read_quantization(const config_object& q, hf_config& c) {
   c.quantization = std::move(out);
 }
 
+// A scaling factor as a config writes it: "4", "2.5".
+inline std::string format_factor(double f) {
+  if (f == static_cast<double>(static_cast<std::uint64_t>(f))) {
+    return std::to_string(static_cast<std::uint64_t>(f));
+  }
+  std::string out = std::to_string(f);
+  while (!out.empty() && out.back() == '0') out.pop_back();
+  return out;
+}
+
 inline void read_language_model(const config_object& t, const config_object& top, hf_config& c) {
   c.model_type = t.string("model_type").value_or(top.string("model_type").value_or(""));
   c.num_hidden_layers = t.u32_any({"num_hidden_layers", "n_layer", "num_layers", "n_layers"});
@@ -180,6 +190,42 @@ inline void read_language_model(const config_object& t, const config_object& top
   c.max_position_embeddings =
       t.u64_any({"max_position_embeddings", "max_sequence_length", "seq_length", "n_positions"})
           .value_or(0);
+  // vLLM's derived maximum length: the least of the length keys present.
+  {
+    std::uint64_t best = 0;
+    for (const std::string_view k :
+         {"max_position_embeddings", "n_positions", "max_seq_len", "seq_length",
+          "max_target_positions", "max_sequence_length", "max_seq_length", "seq_len"}) {
+      if (const auto v = t.u64(k); v && *v != 0 && (best == 0 || *v < best)) {
+        best = *v;
+        c.vllm_max_len_key = std::string(k);
+      }
+    }
+    if (const auto v = t.u64("model_max_length"); v && *v != 0) {
+      best = *v;
+      c.vllm_max_len_key = "model_max_length";
+    }
+    const detail::config_object rope =
+        t.object("rope_scaling") != nullptr ? t.child("rope_scaling") : t.child("rope_parameters");
+    const bool gemma3 = c.model_type.rfind("gemma3", 0) == 0;
+    if (best != 0 && rope.present() && !gemma3) {
+      const std::string type = rope.string("rope_type").value_or(rope.string("type").value_or(""));
+      const double factor = rope.number("factor").value_or(1.0);
+      if ((type == "linear" || type == "dynamic" || type == "yarn") && factor > 1.0 &&
+          factor < 1e6) {
+        std::uint64_t base = best;
+        if (type == "yarn") {
+          if (const auto orig = rope.u64("original_max_position_embeddings"); orig && *orig != 0) {
+            base = *orig;
+            c.vllm_max_len_key = rope.prefix() + "original_max_position_embeddings";
+          }
+        }
+        best = static_cast<std::uint64_t>(static_cast<double>(base) * factor);
+        c.vllm_max_len_key += " x " + rope.prefix() + "factor " + format_factor(factor);
+      }
+    }
+    c.vllm_max_len = best;
+  }
   c.torch_dtype = t.string("torch_dtype")
                       .value_or(t.string("dtype").value_or(
                           top.string("torch_dtype").value_or(top.string("dtype").value_or(""))));
@@ -266,8 +312,17 @@ inline void read_language_model(const config_object& t, const config_object& top
   if (const detail::config_object v = top.child("vision_config"); v.present()) {
     c.vision_layers = v.u32_any({"num_hidden_layers", "depth", "num_layers"});
     c.vision_hidden_size = v.u32_any({"hidden_size", "embed_dim", "width"});
-    c.vision_heads = v.u32_any({"num_attention_heads", "num_heads", "heads"});
+    c.vision_heads = v.u32_any({"num_attention_heads", "num_heads", "heads", "attention_heads"});
+    c.vision_intermediate = v.u32_any({"intermediate_size", "mlp_dim", "ffn_dim"});
+    if (c.vision_intermediate == 0 && c.vision_hidden_size != 0) {
+      if (const auto ratio = v.number("mlp_ratio"); ratio && *ratio > 0 && *ratio < 1024) {
+        c.vision_intermediate =
+            static_cast<std::uint32_t>(static_cast<double>(c.vision_hidden_size) * *ratio);
+      }
+    }
+    c.vision_type = v.string("model_type").value_or("");
   }
+  c.top_model_type = top.string("model_type").value_or("");
   const detail::config_object q = lm.object("quantization_config") != nullptr
                                       ? lm.child("quantization_config")
                                       : top.child("quantization_config");

@@ -93,8 +93,15 @@ struct model_profile {
   std::uint32_t ssm_groups = 0;
 
   std::uint32_t vision_heads = 0;  ///< attention heads of a vision tower, 0 when none
-  hf_quantization quant;           ///< quantization_config facts (method, bits, group, block)
-  bool tied_embeddings = false;    ///< the output head reuses the input embeddings
+  std::uint32_t vision_ff = 0;     ///< the vision tower's MLP width, 0 when none or unknown
+  std::string vision_tower;        ///< the tower's type ("intern_vit_6b"), when stated
+  std::string hf_architecture;     ///< the config's model class ("InternVLChatModel"), if any
+  /// The longest `max_model_len` vLLM accepts for this config without
+  /// VLLM_ALLOW_LONG_MAX_MODEL_LEN, and where it comes from; 0 when unknown.
+  std::uint64_t vllm_max_len = 0;
+  std::string vllm_max_len_key;
+  hf_quantization quant;         ///< quantization_config facts (method, bits, group, block)
+  bool tied_embeddings = false;  ///< the output head reuses the input embeddings
 
   std::vector<layer_profile> layers;
   bytes token_embd;  ///< input embeddings (and other input tensors); llama.cpp keeps them on host

@@ -64,8 +64,9 @@ struct launch_settings {
   s.gguf = model.source == "gguf";
   s.llama = request.llama;
   s.vllm = request.vllm;
-  s.max_model_len =
-      request.vllm.max_model_len != 0 ? request.vllm.max_model_len : model.n_ctx_train;
+  s.max_model_len = request.vllm.max_model_len != 0 ? request.vllm.max_model_len
+                    : model.vllm_max_len != 0       ? model.vllm_max_len
+                                                    : model.n_ctx_train;
   return s;
 }
 
@@ -253,6 +254,8 @@ inline std::string model_path(const placed_worker& pw, const launch_settings& s,
   }
   if (s.vllm.ep) cmd.argv.emplace_back("--enable-expert-parallel");
   if (s.vllm.enforce_eager) cmd.argv.emplace_back("--enforce-eager");
+  if (s.vllm.mm_encoder_data) cmd.argv.insert(cmd.argv.end(), {"--mm-encoder-tp-mode", "data"});
+  if (s.vllm.allow_long_max_model_len) cmd.env.emplace_back("VLLM_ALLOW_LONG_MAX_MODEL_LEN", "1");
   if (multi_node) cmd.argv.insert(cmd.argv.end(), {"--distributed-executor-backend", "ray"});
   if (s.port) cmd.argv.insert(cmd.argv.end(), {"--port", std::to_string(*s.port)});
   out.push_back(std::move(cmd));

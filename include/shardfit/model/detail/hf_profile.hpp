@@ -62,6 +62,11 @@ inline model_profile hf_base_profile(const hf_config& c) {
   m.rope_dim = c.qk_rope_head_dim;
   m.sliding_window = c.sliding_window;
   m.vision_heads = c.vision_heads;
+  m.vision_ff = c.vision_intermediate;
+  m.vision_tower = c.vision_type;
+  if (!c.architectures.empty()) m.hf_architecture = c.architectures.front();
+  m.vllm_max_len = c.vllm_max_len;
+  m.vllm_max_len_key = c.vllm_max_len_key;
   m.tied_embeddings = c.tie_word_embeddings;
   if (c.quantization) m.quant = *c.quantization;
   m.quantization = m.quant.method.empty() ? (c.torch_dtype == "bfloat16"  ? "bf16"
