@@ -313,13 +313,46 @@ TEST(Model, VisionTowerTakesTheRestOfTheIndexTotal) {
           index_json({"language_model.model.layers.0.self_attn.q_proj.weight",
                       "language_model.model.layers.0.self_attn.q_norm.weight",
                       "vision_tower.vision_model.encoder.layers.0.mlp.fc1.weight"},
-                     text_only.weights().count() + 800'000'000ULL));
+                     text_only.weights().count() - text_only.other.count() + 800'000'000ULL));
   const auto m = load_model(d.path());
   EXPECT_EQ(m.other.count(), 800'000'000U);
   EXPECT_TRUE(m.tied_embeddings);  // no lm_head in the index
   EXPECT_EQ(m.vision_heads, 16U);
   EXPECT_TRUE(m.layers[0].swa);
   EXPECT_FALSE(m.layers[5].swa);
+}
+
+// Issue 17: Llama 4 from its config alone. Scout: 16 experts and one shared expert (of the
+// experts' width, unstated in the config: transformers' Llama4TextMoe) on all 48 layers, 109B
+// parameters. Maverick: 128 experts on every other layer (interleave_moe_layer_step 2), dense
+// layers of intermediate_size_mlp 16384 between, 400B parameters. Both bf16 with the vision
+// tower sized from its config (34 layers of 1408): within 3% of parameters x 2 bytes.
+TEST(Model, Llama4WeightsFromConfig) {
+  const auto scout =
+      shardfit::profile_from_config(shardfit::parse_hf_config(cfg::llama_4_scout, "c"));
+  const auto maverick =
+      shardfit::profile_from_config(shardfit::parse_hf_config(cfg::llama_4_maverick, "c"));
+  const double gib = 1024.0 * 1024.0 * 1024.0;
+  const double scout_published = 109e9 * 2 / gib;     // 203.0 GiB
+  const double maverick_published = 400e9 * 2 / gib;  // 745.1 GiB
+  EXPECT_NEAR(static_cast<double>(scout.weights().count()) / gib, scout_published,
+              scout_published * 0.03);
+  EXPECT_NEAR(static_cast<double>(maverick.weights().count()) / gib, maverick_published,
+              maverick_published * 0.03);
+  EXPECT_EQ(scout.n_expert_shared, 1U);
+  EXPECT_GT(maverick.layers[1].expert_weights, bytes{});  // layers 1, 3, ... are MoE
+  EXPECT_EQ(maverick.layers[0].expert_weights, bytes{});
+  // Layer 0 is dense: attention + 3 x 5120 x 16384 FFN, bf16, and the two norms.
+  EXPECT_EQ(maverick.layers[0].weights.count(),
+            (2ULL * 5120 * 5120 + 2ULL * 5120 * 1024 + 3ULL * 5120 * 16384 + 2 * 5120) * 2);
+  EXPECT_GT(scout.other, bytes{1ULL << 30});  // the vision tower, ~1.5 GiB
+  EXPECT_NE(scout.notes.back().find("vision tower sized from its config (34 layers of 1408)"),
+            std::string::npos)
+      << scout.notes.back();
+  // A text_config without vocab_size takes its class's default (Llama4TextConfig: 202048).
+  std::string novocab = cfg::llama_4_scout;
+  novocab.erase(novocab.find(R"("vocab_size": 202048, )"), 22);
+  EXPECT_EQ(shardfit::parse_hf_config(novocab, "c").vocab_size, 202048U);
 }
 
 TEST(Model, MoeAndMlaFromConfig) {

@@ -165,4 +165,17 @@ inline const std::string llama_4_scout = R"({
   "vision_config": {"hidden_size": 1408, "num_attention_heads": 16, "num_hidden_layers": 34},
   "tie_word_embeddings": false, "torch_dtype": "bfloat16"})";
 
+// meta-llama/Llama-4-Maverick-17B-128E-Instruct: 128 experts on every other layer (layers 1, 3,
+// ...), dense layers of intermediate_size_mlp between.
+inline const std::string llama_4_maverick = R"({
+  "architectures": ["Llama4ForConditionalGeneration"], "model_type": "llama4",
+  "text_config": {"model_type": "llama4_text", "hidden_size": 5120, "intermediate_size": 8192,
+    "intermediate_size_mlp": 16384, "num_hidden_layers": 48, "num_attention_heads": 40,
+    "num_key_value_heads": 8, "head_dim": 128, "num_local_experts": 128,
+    "interleave_moe_layer_step": 2, "num_experts_per_tok": 1, "vocab_size": 202048,
+    "max_position_embeddings": 1048576, "attention_chunk_size": 8192},
+  "vision_config": {"hidden_size": 1408, "num_attention_heads": 16, "num_hidden_layers": 34,
+    "intermediate_size": 5632, "projector_output_dim": 4096},
+  "tie_word_embeddings": false, "torch_dtype": "bfloat16"})";
+
 }  // namespace shardfit::test::configs

@@ -52,10 +52,15 @@ struct hf_config {
   std::uint32_t shared_experts = 0;         ///< shared experts per MoE layer
   std::uint32_t shared_expert_intermediate_size = 0;
   std::uint32_t first_dense_layers = 0;  ///< leading dense layers (first_k_dense_replace)
-  std::uint32_t mtp_layers = 0;          ///< num_nextn_predict_layers (not run for inference)
-  bool expert_selection_bias = false;    ///< topk_method "noaux_tc": a bias per expert
-  bool norm_topk_prob = false;           ///< the chosen experts' weights are normalized
-  double routed_scaling_factor = 0;      ///< and scaled by this
+  /// Every n-th layer is MoE, the others dense (`interleave_moe_layer_step`, Llama 4 Maverick:
+  /// 2, layers 1, 3, 5, ...); 1: every layer after the leading dense ones.
+  std::uint32_t moe_layer_step = 1;
+  std::uint32_t dense_intermediate_size = 0;  ///< the dense layers' FFN width when it differs
+                                              ///< (`intermediate_size_mlp`)
+  std::uint32_t mtp_layers = 0;               ///< num_nextn_predict_layers (not run for inference)
+  bool expert_selection_bias = false;         ///< topk_method "noaux_tc": a bias per expert
+  bool norm_topk_prob = false;                ///< the chosen experts' weights are normalized
+  double routed_scaling_factor = 0;           ///< and scaled by this
 
   // Multi-head latent attention (DeepSeek-V2/V3, Kimi K2).
   std::uint32_t q_lora_rank = 0;
@@ -75,8 +80,10 @@ struct hf_config {
   std::uint32_t vision_layers = 0;
   std::uint32_t vision_hidden_size = 0;
   std::uint32_t vision_heads = 0;
-  std::uint32_t vision_intermediate = 0;  ///< the tower's MLP width (`intermediate_size`, or
-                                          ///< `embed_dim` x `mlp_ratio`)
+  std::uint32_t vision_intermediate = 0;
+  std::uint32_t vision_projection =
+      0;  ///< the width the tower projects to (the text model's)  ///< the tower's MLP width
+          ///< (`intermediate_size`, or `embed_dim` x `mlp_ratio`)
   std::string vision_type;  ///< `vision_config.model_type` ("intern_vit_6b", "siglip_vision_model")
   std::string top_model_type;  ///< the top-level `model_type` ("internvl_chat", "mllama")
 

@@ -155,6 +155,28 @@ inline void read_quantization(const config_object& q, hf_config& c) {
   c.quantization = std::move(out);
 }
 
+// The vocabulary of a text config class when the config omits it; 0 for a type not listed.
+inline std::uint32_t default_vocab_size(std::string_view type) {
+  struct entry {
+    std::string_view type;
+    std::uint32_t vocab;
+  };
+  constexpr entry table[] = {{"gemma3_text", 262208},
+                             {"gemma3", 262208},
+                             {"llama4_text", 202048},
+                             {"mllama_text_model", 128256},
+                             {"qwen2_5_vl_text", 152064},
+                             {"qwen2_vl_text", 152064},
+                             {"qwen2_5_vl", 152064},
+                             {"qwen2_vl", 152064},
+                             {"llama", 32000},
+                             {"mistral", 32000}};
+  for (const auto& e : table) {
+    if (e.type == type) return e.vocab;
+  }
+  return 0;
+}
+
 // A scaling factor as a config writes it: "4", "2.5".
 inline std::string format_factor(double f) {
   if (f == static_cast<double>(static_cast<std::uint64_t>(f))) {
@@ -179,6 +201,9 @@ inline void read_language_model(const config_object& t, const config_object& top
   c.intermediate_size = t.u32_any({"intermediate_size", "ffn_hidden_size", "n_inner"});
   c.vocab_size = t.u32_any({"vocab_size", "padded_vocab_size"});
   if (c.vocab_size == 0) c.vocab_size = top.u32("vocab_size");
+  // Neither: the text config class's default, so the vocabulary still counts (transformers'
+  // Gemma3TextConfig, Llama4TextConfig, MllamaTextConfig, Qwen2_5_VLTextConfig, LlamaConfig).
+  if (c.vocab_size == 0) c.vocab_size = default_vocab_size(c.model_type);
   if (const auto tied = t.boolean("tie_word_embeddings")) {
     c.tie_word_embeddings = *tied;
   } else if (const auto top_tied = top.boolean("tie_word_embeddings")) {
@@ -244,6 +269,13 @@ inline void read_language_model(const config_object& t, const config_object& top
   c.first_dense_layers =
       t.u32_any({"first_k_dense_replace", "first_dense_layers", "moe_layer_start_index"});
   c.mtp_layers = t.u32_any({"num_nextn_predict_layers", "num_mtp_layers"});
+  c.moe_layer_step = std::max<std::uint32_t>(1, t.u32("interleave_moe_layer_step", 1));
+  c.dense_intermediate_size = t.u32("intermediate_size_mlp");
+  // Llama 4's MoE layers carry one shared expert of the experts' width (transformers'
+  // Llama4TextMoe: `shared_expert`), which its config does not state.
+  if (c.model_type == "llama4_text" && c.num_experts != 0 && c.shared_experts == 0) {
+    c.shared_experts = 1;
+  }
   // The router's extras (DeepSeek-V3): a per-expert selection bias (noaux_tc), normalized and
   // scaled weights of the chosen experts.
   c.expert_selection_bias = t.string("topk_method").value_or("") == "noaux_tc";
@@ -321,6 +353,8 @@ inline void read_language_model(const config_object& t, const config_object& top
       }
     }
     c.vision_type = v.string("model_type").value_or("");
+    c.vision_projection = v.u32_any({"out_hidden_size", "projection_dim", "projector_output_dim"});
+    if (c.vision_projection == 0) c.vision_projection = c.hidden_size;
   }
   c.top_model_type = top.string("model_type").value_or("");
   const detail::config_object q = lm.object("quantization_config") != nullptr

@@ -189,7 +189,8 @@ inline double derive_config_bytes(const hf_config& c, model_profile& m, bool has
       if (has_qk_norm) vec(2 * hd, total);
     }
     vec(2 * H, total);  // input and post-attention norms
-    const bool moe = c.is_moe() && il >= c.first_dense_layers;
+    const bool moe = c.is_moe() && il >= c.first_dense_layers &&
+                     (il + 1) % std::max<std::uint32_t>(1, c.moe_layer_step) == 0;
     if (moe) {
       const double ie = c.moe_intermediate_size;
       for (std::uint32_t e = 0; e < c.num_experts; ++e) {
@@ -208,9 +209,11 @@ inline double derive_config_bytes(const hf_config& c, model_profile& m, bool has
         lin(is, H, false, total);
       }
     } else if (c.intermediate_size != 0) {
-      lin(H, c.intermediate_size, false, total);
-      lin(H, c.intermediate_size, false, total);
-      lin(c.intermediate_size, H, false, total);
+      const double f =
+          c.dense_intermediate_size != 0 ? c.dense_intermediate_size : c.intermediate_size;
+      lin(H, f, false, total);
+      lin(H, f, false, total);
+      lin(f, H, false, total);
     }
     m.layers[il].weights = bytes{static_cast<std::uint64_t>(std::llround(total))};
     m.layers[il].expert_weights = bytes{static_cast<std::uint64_t>(std::llround(experts))};
@@ -251,7 +254,22 @@ inline model_profile config_profile(const hf_config& c, const weight_index* inde
   m.parameters = static_cast<std::uint64_t>(std::llround(params));
   m.notes.push_back("layer bytes derived from config.json (" + std::string(m.quantization) + ")");
   if (index == nullptr || !index->total_size) {
-    if (c.is_multimodal()) m.notes.push_back("vision tower not counted: no index total to size it");
+    // No total to take the tower from: size it from its config, as a ViT of its layers and
+    // widths (attention 4 h^2, MLP 2 h f, norms and biases) and a projection to the text model.
+    if (c.is_multimodal() && c.vision_layers != 0 && c.vision_hidden_size != 0) {
+      const double vh = c.vision_hidden_size;
+      const double vf = c.vision_intermediate != 0 ? c.vision_intermediate : 4.0 * vh;
+      const double vp = c.vision_layers * (4.0 * vh * vh + 2.0 * vh * vf + 9.0 * vh + vf) +
+                        vh * static_cast<double>(c.vision_projection);
+      const auto tower = static_cast<std::uint64_t>(std::llround(vp * dtype_bytes(c.torch_dtype)));
+      m.other = bytes{tower};
+      m.parameters += static_cast<std::uint64_t>(std::llround(vp));
+      m.notes.push_back("vision tower sized from its config (" + std::to_string(c.vision_layers) +
+                        " layers of " + std::to_string(c.vision_hidden_size) +
+                        "): " + std::to_string(tower) + " bytes");
+    } else if (c.is_multimodal()) {
+      m.notes.push_back("vision tower not counted: no index total and no tower size to size it");
+    }
     return m;
   }
   const std::uint64_t declared = index->total_size->count();
