@@ -686,6 +686,30 @@ TEST(Planner, VllmManualUnevenSelectionIsFourStages) {
   EXPECT_TRUE(find_rejection(bad, "--gpus", "pp.equal_gpus"));
 }
 
+// Issue 17: uneven GPU counts found without a manual list. gemma-3-27b-it at its full 131072
+// tokens needs four 24 GB cards; worker a has three, b one. tp 1 x pp 4 with three stages on a
+// (consecutive, one entry) and the last on b; vLLM on Ray places the ranks so.
+TEST(Planner, VllmUnevenWorkersGetSeveralStages) {
+  const auto gemma = config_model(cfg::gemma_3_27b_it, "gemma-3-27b-it");
+  cluster c = base();
+  c.workers.push_back(worker("a", 128_GiB, gpus(3, "RTX 4090", 24_GiB)));
+  c.workers.push_back(worker("b", 128_GiB, gpus(1, "RTX 4090", 24_GiB)));
+  const auto r = plan(c, gemma, vllm_request(131072));
+  ASSERT_EQ(r.status, plan_status::planned) << ::testing::PrintToString(r.messages);
+  EXPECT_EQ(r.chosen->stage, plan_stage::multi_worker);
+  EXPECT_EQ(r.chosen->tensor_parallel, 1U);
+  EXPECT_EQ(r.chosen->pipeline_parallel, 4U);
+  EXPECT_EQ(layout(*r.chosen), "a/main[0:15,1:16,2:16] b/pipeline[0:15]");  // vLLM: 15 16 16 15
+  ASSERT_EQ(r.chosen->workers.size(), 2U);
+  EXPECT_EQ(r.chosen->workers[1].stage, 3U);
+  EXPECT_TRUE(shardfit::check_parallel(gemma, {1, 4}).valid);
+  launch_settings ls = launch_settings_for(gemma, vllm_request(131072), "google/gemma-3-27b-it");
+  const auto cmds = launch_commands(*r.chosen, c, ls);
+  ASSERT_EQ(cmds.size(), 3U);  // Ray head on a, Ray worker on b, vllm serve
+  EXPECT_EQ(cmds[0].argv.back(), "--num-gpus=3");
+  EXPECT_EQ(cmds[1].argv.back(), "--num-gpus=1");
+}
+
 TEST(Planner, VllmTensorTimesPipelineAcrossWorkers) {
   cluster c = base();
   c.workers.push_back(worker("a", 512_GiB, gpus(4, "A100-40GB", 40_GiB)));

@@ -216,7 +216,9 @@ class vllm_enumerator : enumerator_base {
     for (auto t : tensor_degrees()) degrees.push_back(t);
     const std::uint32_t L = m_.n_layer;
     for (const std::uint32_t t : degrees) {
-      // Each worker's offer for one stage of t GPUs: its t roomiest GPUs.
+      // Each worker's offers of stages of t GPUs: its t roomiest GPUs, then the next t, ... (a
+      // worker may hold several consecutive stages: GPU counts need not be equal, as vLLM on
+      // Ray places pp x tp ranks on whatever GPUs the nodes have).
       struct offer {
         std::uint32_t view;
         std::vector<std::uint32_t> gpus;
@@ -229,12 +231,15 @@ class vllm_enumerator : enumerator_base {
         const auto& w = v_.workers[wi];
         if (w.gpus.size() < t) continue;
         auto order = by_budget(w);
-        std::vector<std::uint32_t> pick(order.begin(), order.begin() + t);
-        std::sort(pick.begin(), pick.end());
-        const double u = group_util(w, pick);
-        bytes lt = bytes::max();
-        for (auto g : pick) lt = std::min(lt, w.gpus[g].total);
-        offers.push_back({wi, std::move(pick), u, lt, budget(u, lt)});
+        const auto groups = static_cast<std::uint32_t>(w.gpus.size() / t);
+        for (std::uint32_t k = 0; k < groups; ++k) {
+          std::vector<std::uint32_t> pick(order.begin() + k * t, order.begin() + (k + 1) * t);
+          std::sort(pick.begin(), pick.end());
+          const double u = group_util(w, pick);
+          bytes lt = bytes::max();
+          for (auto g : pick) lt = std::min(lt, w.gpus[g].total);
+          offers.push_back({wi, std::move(pick), u, lt, budget(u, lt)});
+        }
       }
       std::stable_sort(offers.begin(), offers.end(),
                        [](const offer& a, const offer& b) { return a.capacity > b.capacity; });
@@ -266,15 +271,22 @@ class vllm_enumerator : enumerator_base {
         last_need = need;
         last_pp = pp;
         last_disk = disk;
-        // The roomiest pp workers whose disks take any stage's files.
+        // The roomiest pp offers whose workers' disks take their stages' files (a worker
+        // holding several stages reads each), on two workers at least (one worker's stages are
+        // the one-worker layouts').
         std::vector<std::uint32_t> sel;
         disk_excluded.clear();
+        std::map<std::uint32_t, std::uint32_t> taken;  // view -> offers selected
         for (std::uint32_t i = 0; i < offers.size() && sel.size() < pp; ++i) {
-          if (v_.disk_short_for(v_.workers[offers[i].view], disk)) {
-            disk_excluded.push_back(i);
-          } else {
-            sel.push_back(i);
+          const auto view = offers[i].view;
+          const std::uint64_t n = taken[view] + 1;
+          if (v_.disk_short_for(v_.workers[view], bytes{disk.count() * n})) {
+            if (n == 1) disk_excluded.push_back(i);
+            continue;
           }
+          if (sel.size() + 1 == pp && taken.size() == 1 && taken.begin()->first == view) continue;
+          ++taken[view];
+          sel.push_back(i);
         }
         if (sel.size() < pp) continue;
         // Necessary: the pp-th roomiest offer must hold the smallest stage.
@@ -285,7 +297,7 @@ class vllm_enumerator : enumerator_base {
         // Stages in inventory order when that fits; else the largest stage to the roomiest.
         std::vector<std::uint32_t> in_order = sel;
         std::sort(in_order.begin(), in_order.end(), [&](std::uint32_t a, std::uint32_t b) {
-          return offers[a].view < offers[b].view;
+          return offers[a].view != offers[b].view ? offers[a].view < offers[b].view : a < b;
         });
         bool direct = true;
         for (std::uint32_t i = 0; i < pp && direct; ++i) {
@@ -299,6 +311,9 @@ class vllm_enumerator : enumerator_base {
           got = make(e, stages, u, plan_stage::multi_worker, t);
           break;
         }
+        // A worker's stages must be consecutive: the largest-stage-first order is for one stage
+        // per worker.
+        if (taken.size() != pp) continue;
         std::vector<std::uint32_t> stage_order(pp);
         std::iota(stage_order.begin(), stage_order.end(), 0U);
         std::stable_sort(stage_order.begin(), stage_order.end(),
