@@ -951,18 +951,31 @@ class llama_enumerator : enumerator_base {
 
   [[nodiscard]] bool output_on_device(std::uint32_t h) const { return !legacy_ || h == 0; }
 
+  // What the scheduler's copies of its inputs add to the first, a middle and the last device
+  // of `d` when the host keeps h layers (several copies when the devices form a pipeline).
+  struct input_extras {
+    std::uint64_t first = 0;
+    std::uint64_t middle = 0;
+    std::uint64_t last = 0;
+  };
+  [[nodiscard]] input_extras extras(std::span<const llama_dev> d, std::uint32_t h) const {
+    const bool rpc = std::any_of(d.begin(), d.end(),
+                                 [](const llama_dev& g) { return g.kind == device_kind::rpc; });
+    const std::uint32_t copies = est_.sched_copies(d.size(), rpc, h, !output_on_device(h));
+    return {est_.device_inputs_extra(copies, h == 0, d.size() == 1).count(),
+            est_.device_inputs_extra(copies, false, false).count(),
+            est_.device_inputs_extra(copies, false, true).count()};
+  }
+
   // What device i of k needs when it holds layers [f, f + n) and the host keeps h layers.
   [[nodiscard]] std::uint64_t cost(std::span<const llama_dev> d, std::size_t i, std::uint32_t f,
-                                   std::uint32_t n, std::uint32_t h) const {
+                                   std::uint32_t n, std::uint32_t h,
+                                   const input_extras& in) const {
     const bool out = i + 1 == d.size() && output_on_device(h);
     std::uint64_t x = est_.layers_cost(f, n).count() + (out ? est_.output_weights().count() : 0) +
                       est_.layer_compute(out).count() + est_.device_overhead(d[i].kind).count();
     if (i == 0) x += est_.op_offload_extra(h, !output_on_device(h)).count();
-    // The scheduler's copies of its inputs (several copies when the devices form a pipeline).
-    const bool rpc = std::any_of(d.begin(), d.end(),
-                                 [](const llama_dev& g) { return g.kind == device_kind::rpc; });
-    const std::uint32_t copies = est_.sched_copies(d.size(), rpc, h, !output_on_device(h));
-    x += est_.device_inputs_extra(copies, i == 0 && h == 0, i + 1 == d.size()).count();
+    x += i == 0 ? in.first : i + 1 == d.size() ? in.last : in.middle;
     return x;
   }
 
@@ -975,6 +988,7 @@ class llama_enumerator : enumerator_base {
     if (k == 0 || h >= L_ || L_ - h < k) return std::nullopt;
     const std::uint32_t n = L_ - h;
     std::vector<std::uint32_t> counts(k, 0);
+    const input_extras in = extras(d, h);
     auto run = [&](double lambda, std::vector<std::uint32_t>& out) {
       std::uint32_t f = h;
       std::uint32_t left = n;
@@ -984,14 +998,14 @@ class llama_enumerator : enumerator_base {
         std::uint32_t c = 0;
         if (i + 1 == k) {
           c = left;
-          if (static_cast<double>(cost(d, i, f, c, h)) > cap) return false;
+          if (static_cast<double>(cost(d, i, f, c, h, in)) > cap) return false;
         } else {
-          if (static_cast<double>(cost(d, i, f, 1, h)) > cap) return false;
+          if (static_cast<double>(cost(d, i, f, 1, h, in)) > cap) return false;
           std::uint32_t lo = 1;
           std::uint32_t hi = left - later;
           while (lo < hi) {
             const std::uint32_t mid = lo + (hi - lo + 1) / 2;
-            if (static_cast<double>(cost(d, i, f, mid, h)) <= cap) {
+            if (static_cast<double>(cost(d, i, f, mid, h, in)) <= cap) {
               lo = mid;
             } else {
               hi = mid - 1;
