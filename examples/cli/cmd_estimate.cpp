@@ -150,19 +150,27 @@ command add_estimate(CLI::App& app, streams& io) {
                   "in a Hugging Face cache repository: refs/ name or commit (main)");
   sub->add_option("--backend", o->backend, "llama.cpp (default) or vllm")
       ->check(CLI::IsMember({"llama.cpp", "vllm"}));
-  sub->add_option("-c,--ctx", o->ctx, "context size (total, shared by --parallel sequences)");
-  sub->add_option("--gpu-layers,-n", o->gpu_layers, "layers to offload (default: all)");
+  sub->add_option("-c,--ctx,--ctx-size", o->ctx,
+                  "context size (total, shared by --parallel sequences; vllm: --max-model-len)");
+  sub->add_option("--gpu-layers,--n-gpu-layers,-n", o->gpu_layers,
+                  "layers to offload (default: all; -ngl)");
   sub->add_option("--gpus", o->gpus, "local GPUs by free memory, e.g. 24GiB,24GiB or a=24GiB");
   sub->add_option("--rpc", o->rpc, "RPC servers by free memory, e.g. 10.0.0.2:50052=16GiB");
-  sub->add_option("--tensor-split", o->tensor_split, "proportions per device, e.g. 3,1");
-  sub->add_option("--split-mode", o->split, "layer, row or none")
+  sub->add_option("--tensor-split", o->tensor_split, "proportions per device, e.g. 3,1 (-ts)");
+  sub->add_option("--split-mode", o->split, "layer, row or none (-sm)")
       ->check(CLI::IsMember({"layer", "row", "none"}));
   sub->add_option("--main-gpu", o->main_gpu, "the GPU for split mode none / row");
   add_llama_options(*sub, o->llama, "");
   add_vllm_estimate_options(*sub, o->vllm);
   sub->add_flag("--json", o->json, "print JSON instead of a table");
-  return {sub, [o, &io]() {
+  return {sub, [o, &io, sub]() {
+            refuse_other_backend(
+                *sub, o->backend == "vllm",
+                {"--gpus", "--rpc", "--tensor-split", "--split-mode", "--main-gpu"});
             if (o->backend == "vllm") {
+              if (sub->count("--ctx") != 0 && sub->count("--max-model-len") == 0) {
+                o->vllm.max_model_len = o->ctx;
+              }
               load_options lo;
               lo.set_name = o->set_name;
               lo.revision = o->revision;

@@ -3,6 +3,7 @@
 // `shardfit estimate --backend vllm`.
 
 #include "commands.hpp"
+#include "llama_options.hpp"
 #include "table.hpp"
 
 #include <shardfit/estimate/parallelism.hpp>
@@ -94,8 +95,10 @@ command add_check_parallel(CLI::App& app, streams& io) {
 }
 
 void add_vllm_estimate_options(CLI::App& sub, vllm_cli_options& o) {
-  sub.add_option("--tp", o.tp, "vllm: tensor parallel size")->check(CLI::PositiveNumber);
-  sub.add_option("--pp", o.pp, "vllm: pipeline parallel size")->check(CLI::PositiveNumber);
+  sub.add_option("--tp,--tensor-parallel-size", o.tp, "vllm: tensor parallel size (-tp)")
+      ->check(CLI::PositiveNumber);
+  sub.add_option("--pp,--pipeline-parallel-size", o.pp, "vllm: pipeline parallel size (-pp)")
+      ->check(CLI::PositiveNumber);
   sub.add_flag("--ep", o.ep, "vllm: expert parallel");
   sub.add_option("--max-model-len", o.max_model_len, "vllm: context length (default: the model's)");
   sub.add_option("--gpu-memory-utilization", o.utilization, "vllm: fraction of each GPU to use")
@@ -117,6 +120,33 @@ void add_vllm_estimate_options(CLI::App& sub, vllm_cli_options& o) {
       ->check(CLI::IsMember({"weights", "data"}));
   sub.add_option("--vllm-version", o.version,
                  "vllm: the release whose behaviour to follow, e.g. 0.11.1 (default: current)");
+}
+
+void refuse_other_backend(const CLI::App& sub, bool vllm,
+                          std::initializer_list<std::string_view> llama_extra) {
+  auto given = [&](std::string_view name) {
+    try {
+      return sub.count(std::string(name)) != 0;
+    } catch (const CLI::OptionNotFound&) {
+      return false;
+    }
+  };
+  auto refuse = [](std::string_view name, const char* owner, const char* other) {
+    throw error::invalid_argument(std::string(name) + " applies to --backend " + owner + ", not " +
+                                  other);
+  };
+  if (vllm) {
+    for (const auto name : llama_run_options) {
+      if (given(name)) refuse(name, "llama.cpp", "vllm");
+    }
+    for (const auto name : llama_extra) {
+      if (given(name)) refuse(name, "llama.cpp", "vllm");
+    }
+  } else {
+    for (const auto name : vllm_run_options) {
+      if (given(name)) refuse(name, "vllm", "llama.cpp");
+    }
+  }
 }
 
 std::uint32_t parse_vllm_version(const std::string& text) {

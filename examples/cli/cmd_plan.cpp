@@ -274,7 +274,7 @@ command add_plan(CLI::App& app, streams& io) {
                   "in a Hugging Face cache repository: refs/ name or commit (main)");
   sub->add_option("--backend", o->backend, "llama.cpp (default) or vllm")
       ->check(CLI::IsMember({"llama.cpp", "vllm"}));
-  sub->add_option("-c,--ctx", o->ctx,
+  sub->add_option("-c,--ctx,--ctx-size", o->ctx,
                   "context (llama.cpp, default 4096, 0: the model's) or max_model_len (vLLM, "
                   "default: the model's)");
   sub->add_option("--policy", o->policy, "binpack (default) or spread")
@@ -282,9 +282,10 @@ command add_plan(CLI::App& app, streams& io) {
   sub->add_flag("--no-cpu-offload", o->no_cpu_offload, "never keep layers in RAM (llama.cpp)");
   sub->add_flag("--no-distributed", o->no_distributed, "use one worker only");
   sub->add_option("--gpus", o->gpus, "use exactly these GPUs, e.g. host4080:0,host4080:1");
-  sub->add_option("--tp", o->tp, "tensor parallel degree (vLLM)");
-  sub->add_option("--pp", o->pp, "pipeline parallel degree (vLLM)");
-  sub->add_option("--gpu-layers,-n", o->gpu_layers, "offload at most N layers (llama.cpp)");
+  sub->add_option("--tp,--tensor-parallel-size", o->tp, "tensor parallel degree (vLLM; -tp)");
+  sub->add_option("--pp,--pipeline-parallel-size", o->pp, "pipeline parallel degree (vLLM; -pp)");
+  sub->add_option("--gpu-layers,--n-gpu-layers,-n", o->gpu_layers,
+                  "offload at most N layers (llama.cpp; -ngl)");
   sub->add_option("--max-rpc", o->max_rpc, "RPC servers at most (llama.cpp, default 15)");
   add_llama_options(*sub, o->llama, " (llama.cpp)");
   sub->add_option("--gpu-memory-utilization", o->utilization, "vLLM's share of each GPU (0.9)");
@@ -312,7 +313,10 @@ command add_plan(CLI::App& app, streams& io) {
                   "the model path (or hub id) in launch commands of workers without a copy "
                   "(default: PATH)");
   sub->add_option("--port", o->port, "the API port in launch commands (default: the engine's)");
-  return {sub, [o, &io]() { return run_plan(*o, io); }};
+  return {sub, [o, &io, sub]() {
+            refuse_other_backend(*sub, o->backend == "vllm", {"--max-rpc", "--no-cpu-offload"});
+            return run_plan(*o, io);
+          }};
 }
 
 }  // namespace shardfit::cli

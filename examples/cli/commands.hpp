@@ -10,8 +10,10 @@
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <iosfwd>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace shardfit::cli {
@@ -53,6 +55,29 @@ struct vllm_cli_options {
   bool allow_long = false;
   std::string mm_encoder_tp_mode = "weights";
 };
+
+// The long names of the vLLM options, to say which backend an option belongs to.
+inline constexpr std::string_view vllm_run_options[] = {"--tp",
+                                                        "--pp",
+                                                        "--ep",
+                                                        "--enable-expert-parallel",
+                                                        "--max-model-len",
+                                                        "--gpu-memory-utilization",
+                                                        "--kv-cache-dtype",
+                                                        "--gpu-memory",
+                                                        "--max-num-seqs",
+                                                        "--max-num-batched-tokens",
+                                                        "--enforce-eager",
+                                                        "--gpu-name",
+                                                        "--vllm-version",
+                                                        "--allow-long-max-model-len",
+                                                        "--mm-encoder-tp-mode"};
+
+// Refuses an option given on `sub` that belongs to the other backend ("--tp applies to
+// --backend vllm, not llama.cpp"): `llama` lists the llama.cpp-only ones beyond the run
+// options, `vllm_extra` likewise.
+void refuse_other_backend(const CLI::App& sub, bool vllm,
+                          std::initializer_list<std::string_view> llama_extra);
 
 // `--vllm-version`: "current" (0) or a release "0.11.1" / "0.21" as minor x 100 + patch.
 std::uint32_t parse_vllm_version(const std::string& text);

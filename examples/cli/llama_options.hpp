@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace shardfit::cli {
 
@@ -30,15 +31,15 @@ struct llama_cli_options {
 // Registers the options on `sub`; `suffix` is appended to each description (" (llama.cpp)"
 // where the command also plans for vLLM).
 inline void add_llama_options(CLI::App& sub, llama_cli_options& o, const std::string& suffix) {
-  sub.add_option("-b,--batch", o.batch, "logical batch size" + suffix);
-  sub.add_option("-u,--ubatch", o.ubatch, "physical batch size" + suffix);
-  sub.add_option("-p,--parallel", o.parallel, "parallel sequences" + suffix);
+  sub.add_option("-b,--batch,--batch-size", o.batch, "logical batch size" + suffix);
+  sub.add_option("-u,--ubatch,--ubatch-size", o.ubatch, "physical batch size (-ub)" + suffix);
+  sub.add_option("-p,--parallel", o.parallel, "parallel sequences (-np)" + suffix);
   sub.add_flag("--kv-unified", o.kv_unified, "one KV stream for all sequences" + suffix);
-  sub.add_option("--flash-attn,-f", o.flash_attn, "on, off or auto" + suffix)
+  sub.add_option("--flash-attn,-f", o.flash_attn, "on, off or auto (-fa)" + suffix)
       ->check(CLI::IsMember({"on", "off", "auto"}));
-  sub.add_option("--cache-type-k", o.cache_type_k, "K cache type (f16, q8_0, ...)" + suffix);
+  sub.add_option("--cache-type-k", o.cache_type_k, "K cache type (f16, q8_0, ...; -ctk)" + suffix);
   sub.add_option("--cache-type-v", o.cache_type_v,
-                 "V cache type (needs flash attention if quantized)" + suffix);
+                 "V cache type (needs flash attention if quantized; -ctv)" + suffix);
   sub.add_flag("--no-mmap", o.no_mmap,
                "load host weights into memory instead of mapping them" + suffix);
   sub.add_flag("--legacy-offload", o.legacy_offload,
@@ -65,6 +66,12 @@ inline std::uint32_t parse_llama_build(const std::string& text) {
   }
   return static_cast<std::uint32_t>(std::stoul(digits));
 }
+
+// The long names of the llama.cpp options above, to say which backend an option belongs to.
+inline constexpr std::string_view llama_run_options[] = {
+    "--batch",        "--ubatch",       "--parallel", "--kv-unified",     "--flash-attn",
+    "--cache-type-k", "--cache-type-v", "--no-mmap",  "--legacy-offload", "--llama-cpp-version",
+    "--sched-copies", "--gpu-layers"};
 
 // Writes the options into `s`, leaving the rest (context, offload, split) as it is.
 inline void apply_llama_options(const llama_cli_options& o, llama_settings& s) {

@@ -45,6 +45,44 @@ TEST(Cli, UsageErrorsExitTwo) {
   EXPECT_NE(r.err.find("path is required"), std::string::npos) << r.err;
 }
 
+// Issue 19: llama-server's and vLLM's own spellings are accepted (they were read as bundles of
+// short flags: "-ngl 40" as "-n gl"), and an option of the other backend is an error naming
+// the backend it belongs to instead of being ignored.
+TEST(Cli, EngineSpellingsAndOptionsOfTheOtherBackend) {
+  const std::string m = std::string(SHARDFIT_EXAMPLES_DATA) + "/models/Llama-3.1-8B-Instruct";
+  const auto ours =
+      run_cli({"estimate", m, "--gpu-layers", "20", "--cache-type-k", "q8_0", "--parallel", "4",
+               "--flash-attn", "on", "--ubatch", "256", "--tensor-split", "3,1", "--json"});
+  ASSERT_EQ(ours.code, 0) << ours.err;
+  for (const std::vector<std::string>& theirs :
+       {std::vector<std::string>{"-ngl", "20", "-ctk", "q8_0", "-np", "4", "-fa", "on", "-ub",
+                                 "256", "-ts", "3,1"},
+        std::vector<std::string>{"--n-gpu-layers", "20", "-ctk=q8_0", "-np=4", "-fa=on",
+                                 "--ubatch-size", "256", "-ts=3,1"}}) {
+    std::vector<std::string> args{"estimate", m};
+    args.insert(args.end(), theirs.begin(), theirs.end());
+    args.emplace_back("--json");
+    const auto r = run_cli(args);
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, ours.out);
+  }
+  const auto tp = run_cli({"estimate", m, "--backend", "vllm", "-tp", "2", "-c", "8192"});
+  EXPECT_EQ(tp.code, 0) << tp.err;
+  EXPECT_NE(tp.out.find("tp=2 pp=1, max_model_len 8192"), std::string::npos) << tp.out;
+  EXPECT_EQ(run_cli({"estimate", m, "--tensor-parallel-size", "2", "--backend", "vllm"}).code, 0);
+
+  const auto llama_tp = run_cli({"estimate", m, "--tp", "2"});
+  EXPECT_EQ(llama_tp.code, 2);
+  EXPECT_EQ(llama_tp.err, "shardfit: --tp applies to --backend vllm, not llama.cpp\n");
+  const auto vllm_gpus = run_cli({"estimate", m, "--backend", "vllm", "--gpus", "24GiB,24GiB"});
+  EXPECT_EQ(vllm_gpus.err, "shardfit: --gpus applies to --backend llama.cpp, not vllm\n");
+  const std::string cluster = std::string(SHARDFIT_EXAMPLES_DATA) + "/clusters/lab.json";
+  EXPECT_EQ(run_cli({"plan", m, "--cluster", cluster, "--kv-cache-dtype", "fp8"}).err,
+            "shardfit: --kv-cache-dtype applies to --backend vllm, not llama.cpp\n");
+  EXPECT_EQ(run_cli({"plan", m, "--cluster", cluster, "--backend", "vllm", "-ngl", "3"}).err,
+            "shardfit: --gpu-layers applies to --backend llama.cpp, not vllm\n");
+}
+
 TEST(Cli, InputErrorsNameTheFile) {
   temp_dir d;
   const auto r = run_cli({"inspect", d / "absent"});

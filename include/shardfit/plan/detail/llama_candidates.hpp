@@ -969,8 +969,7 @@ class llama_enumerator : enumerator_base {
 
   // What device i of k needs when it holds layers [f, f + n) and the host keeps h layers.
   [[nodiscard]] std::uint64_t cost(std::span<const llama_dev> d, std::size_t i, std::uint32_t f,
-                                   std::uint32_t n, std::uint32_t h,
-                                   const input_extras& in) const {
+                                   std::uint32_t n, std::uint32_t h, const input_extras& in) const {
     const bool out = i + 1 == d.size() && output_on_device(h);
     std::uint64_t x = est_.layers_cost(f, n).count() + (out ? est_.output_weights().count() : 0) +
                       est_.layer_compute(out).count() + est_.device_overhead(d[i].kind).count();
