@@ -51,6 +51,21 @@ std::vector<launch_command> launch(const cluster& c, const model_profile& m, con
   return launch_commands(*r.chosen, c, launch_settings_for(m, rq, path));
 }
 
+// Issue 19: naming the third shard of a split still launches llama-server on the first
+// ("model must be loaded with the first split", llama.cpp's loader), whether the model files
+// are listed in any order or the path given for the worker names that shard.
+TEST(Launch, ASplitIsLoadedFromItsFirstShard) {
+  model_profile m = llama70b_gguf();
+  std::swap(m.files[0], m.files[2]);  // as loaded through shard 3
+  cluster c = base();
+  c.workers.push_back(worker("h200", 1024_GiB, gpus(2, "H200", 141_GB)));
+  plan_request rq;
+  const auto cmds = launch(c, m, rq, "/models/l70/Llama-3.1-70B-Q8_0-00003-of-00003.gguf");
+  ASSERT_EQ(cmds.size(), 1U);
+  ASSERT_GE(cmds[0].argv.size(), 3U);
+  EXPECT_EQ(cmds[0].argv[2], "/models/l70/Llama-3.1-70B-Q8_0-00001-of-00003.gguf");
+}
+
 TEST(Launch, SeedDeepSeekR1Bf16MainPlusOneRpcServer) {
   cluster c = base();
   for (int i = 0; i < 3; ++i) {

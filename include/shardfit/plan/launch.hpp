@@ -53,13 +53,15 @@ struct launch_settings {
                                                          std::string model_path) {
   launch_settings s;
   s.model = std::move(model_path);
+  // llama.cpp loads a split from its first shard ("model must be loaded with the first
+  // split"), whichever shard was named.
   for (const auto& f : model.files) {
     const auto slash = f.find_last_of('/');
     const std::string base = slash == std::string::npos ? f : f.substr(slash + 1);
-    if (detail::iends_with(base, ".gguf")) {
-      s.gguf_file = base;
-      break;
-    }
+    if (!detail::iends_with(base, ".gguf")) continue;
+    const auto shard = parse_shard_name(base);
+    if (s.gguf_file.empty() || (shard && shard->index == 1)) s.gguf_file = base;
+    if (!shard || shard->index == 1) break;
   }
   s.gguf = model.source == "gguf";
   s.llama = request.llama;
@@ -159,6 +161,14 @@ inline void add_visible_devices(launch_command& cmd, const worker_info& w,
 inline std::string model_path(const placed_worker& pw, const launch_settings& s, bool gguf) {
   const bool copy = pw.source == storage_source::present || pw.source == storage_source::shared;
   std::string p = copy && (s.gguf || !gguf) ? pw.path : s.model;
+  if (gguf && !s.gguf_file.empty() && iends_with(p, ".gguf")) {
+    // A path naming one shard of a split: the first shard beside it.
+    const auto slash = p.find_last_of('/');
+    const auto shard = parse_shard_name(slash == std::string::npos ? p : p.substr(slash + 1));
+    if (shard && shard->index != 1) {
+      return slash == std::string::npos ? s.gguf_file : p.substr(0, slash + 1) + s.gguf_file;
+    }
+  }
   if (!gguf || s.gguf_file.empty() || iends_with(p, ".gguf")) return p.empty() ? s.gguf_file : p;
   if (p.empty()) return s.gguf_file;
   return join_path(p, s.gguf_file);
