@@ -3,6 +3,7 @@
 #include "commands.hpp"
 #include "llama_options.hpp"
 #include "options.hpp"
+#include "schema.hpp"
 #include "table.hpp"
 
 #include <shardfit/estimate/llama.hpp>
@@ -108,7 +109,7 @@ int run_llama(const estimate_options& o, streams& io) {
     j["layer_cost_max_bytes"] = est.max_layer_cost();
     j["fits"] = over.empty();
     j["problems"] = over;
-    io.out << j.dump(2) << '\n';
+    io.out << with_schema("estimate", std::move(j)).dump(2) << '\n';
   } else {
     io.out << fmt::format(
         "{} ({}, {}): {} layers; context {} ({} per sequence x {}), ubatch {}, "

@@ -2,6 +2,7 @@
 // and their true sizes.
 
 #include "commands.hpp"
+#include "schema.hpp"
 #include "table.hpp"
 
 #include <shardfit/files/discover.hpp>
@@ -194,7 +195,7 @@ command add_inspect(CLI::App& app, streams& io) {
               for (std::size_t i = 0; i < models.size(); ++i) {
                 j["sets"][i]["model"] = model_json(models[i]);
               }
-              io.out << j.dump(2) << '\n';
+              io.out << with_schema("inspect", std::move(j)).dump(2) << '\n';
             } else {
               print_text(found, models, io.out);
             }

@@ -4,6 +4,7 @@
 
 #include "commands.hpp"
 #include "llama_options.hpp"
+#include "schema.hpp"
 #include "table.hpp"
 
 #include <shardfit/estimate/parallelism.hpp>
@@ -69,7 +70,7 @@ command add_check_parallel(CLI::App& app, streams& io) {
               j["stage_layers"] = c.stage_layers;
               j["kv_heads_per_rank"] = c.kv_heads_per_rank;
               j["engine"] = std::string(to_string(engine));
-              io.out << j.dump(2) << '\n';
+              io.out << with_schema("check-parallel", std::move(j)).dump(2) << '\n';
             } else {
               io.out << fmt::format("{}: {} heads, {} KV heads, {} layers{}\n", m.name, m.n_head,
                                     m.n_head_kv, m.n_layer,
@@ -200,7 +201,7 @@ int run_vllm_estimate(const std::string& path, const load_options& lo, const vll
     nlohmann::ordered_json j = e;
     j["backend"] = "vllm";
     j["fits"] = fits;
-    io.out << j.dump(2) << '\n';
+    io.out << with_schema("estimate", std::move(j)).dump(2) << '\n';
   } else {
     io.out << fmt::format(
         "{} on vLLM: tp={} pp={}{}, max_model_len {}, gpu_memory_utilization {:.2f}\n", m.name,

@@ -3,6 +3,7 @@
 #include "commands.hpp"
 #include "inventory_options.hpp"
 #include "llama_options.hpp"
+#include "schema.hpp"
 #include "table.hpp"
 
 #include <shardfit/cluster/inventory.hpp>
@@ -217,7 +218,7 @@ int run_plan(const plan_options& o, streams& io) {
                   {"file_bytes", model.file_bytes},
                   {"weights_bytes", model.weights()}};
     j["launch"] = launch;
-    io.out << j.dump(2) << '\n';
+    io.out << with_schema("plan", std::move(j)).dump(2) << '\n';
     return r.status == plan_status::planned ? exit_ok : exit_no_fit;
   }
 

@@ -1,6 +1,7 @@
 // shardfit reshard SRC --max-shard-size SIZE --out DIR: layer-aligned shards, verified.
 
 #include "commands.hpp"
+#include "schema.hpp"
 #include "table.hpp"
 
 #include <shardfit/format.hpp>
@@ -130,7 +131,7 @@ int run_reshard(const reshard_cli_options& o, streams& io) {
       j["written_bytes"] = done->written;
       j["verified_tensors"] = done->verified_tensors;
     }
-    io.out << j.dump(2) << '\n';
+    io.out << with_schema("reshard", std::move(j)).dump(2) << '\n';
     return exit_ok;
   }
   io.out << fmt::format("{} tensors, {} of tensor data, into {} {} shard{} of at most {}{}\n\n",

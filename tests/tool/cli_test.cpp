@@ -83,6 +83,25 @@ TEST(Cli, EngineSpellingsAndOptionsOfTheOtherBackend) {
             "shardfit: --gpu-layers applies to --backend llama.cpp, not vllm\n");
 }
 
+// Issue 19.7: every --json output names its schema first ("shardfit.<command>/1").
+TEST(Cli, EveryJsonOutputNamesItsSchema) {
+  const std::string ex = SHARDFIT_EXAMPLES_DATA;
+  const std::string m = ex + "/models/Llama-3.1-8B-Instruct";
+  const std::vector<std::pair<std::string, std::vector<std::string>>> runs{
+      {"inspect", {"inspect", m, "--json"}},
+      {"estimate", {"estimate", m, "--json"}},
+      {"estimate", {"estimate", m, "--backend", "vllm", "--json"}},
+      {"check-parallel", {"check-parallel", m, "--tp", "2", "--json"}},
+      {"plan", {"plan", m, "--cluster", ex + "/clusters/lab.json", "--json"}}};
+  for (const auto& [schema, args] : runs) {
+    const auto r = run_cli(args);
+    const auto j = nlohmann::ordered_json::parse(r.out);
+    ASSERT_TRUE(j.is_object()) << r.out;
+    EXPECT_EQ(j.begin().key(), "schema");
+    EXPECT_EQ(j["schema"], "shardfit." + schema + "/1");
+  }
+}
+
 TEST(Cli, InputErrorsNameTheFile) {
   temp_dir d;
   const auto r = run_cli({"inspect", d / "absent"});
