@@ -35,7 +35,7 @@ struct estimate_options {
   std::uint32_t main_gpu = 0;
   llama_cli_options llama;
   bool json = false;
-  std::string backend = "llama.cpp";
+  std::string backend = "auto";
   vllm_cli_options vllm;
 };
 
@@ -149,8 +149,10 @@ command add_estimate(CLI::App& app, streams& io) {
   sub->add_option("--set", o->set_name, "which set, when the directory holds several");
   sub->add_option("--revision", o->revision,
                   "in a Hugging Face cache repository: refs/ name or commit (main)");
-  sub->add_option("--backend", o->backend, "llama.cpp (default) or vllm")
-      ->check(CLI::IsMember({"llama.cpp", "vllm"}));
+  sub->add_option("--backend", o->backend,
+                  "auto (default: llama.cpp for GGUF, vllm for safetensors and HF directories), "
+                  "llama.cpp or vllm")
+      ->check(CLI::IsMember({"auto", "llama.cpp", "vllm"}));
   sub->add_option("-c,--ctx,--ctx-size", o->ctx,
                   "context size (total, shared by --parallel sequences; vllm: --max-model-len)");
   sub->add_option("--gpu-layers,--n-gpu-layers,-n", o->gpu_layers,
@@ -165,9 +167,16 @@ command add_estimate(CLI::App& app, streams& io) {
   add_vllm_estimate_options(*sub, o->vllm);
   sub->add_flag("--json", o->json, "print JSON instead of a table");
   return {sub, [o, &io, sub]() {
-            refuse_other_backend(
-                *sub, o->backend == "vllm",
-                {"--gpus", "--rpc", "--tensor-split", "--split-mode", "--main-gpu"});
+            const std::initializer_list<std::string_view> extra{"--gpus", "--rpc", "--tensor-split",
+                                                                "--split-mode", "--main-gpu"};
+            if (o->backend == "auto") {
+              load_options probe;
+              probe.set_name = o->set_name;
+              probe.revision = o->revision;
+              probe.config_only = true;
+              o->backend = resolve_backend(*sub, "auto", load_model(o->path, probe).source, extra);
+            }
+            refuse_other_backend(*sub, o->backend == "vllm", extra);
             if (o->backend == "vllm") {
               if (sub->count("--ctx") != 0 && sub->count("--max-model-len") == 0) {
                 o->vllm.max_model_len = o->ctx;

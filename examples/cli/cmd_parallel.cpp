@@ -150,6 +150,24 @@ void refuse_other_backend(const CLI::App& sub, bool vllm,
   }
 }
 
+std::string resolve_backend(const CLI::App& sub, const std::string& asked,
+                            std::string_view model_source,
+                            std::initializer_list<std::string_view> llama_extra) {
+  if (asked != "auto") return asked;
+  auto given = [&](std::string_view name) {
+    try {
+      return sub.count(std::string(name)) != 0;
+    } catch (const CLI::OptionNotFound&) {
+      return false;
+    }
+  };
+  bool llama = std::any_of(std::begin(llama_run_options), std::end(llama_run_options), given) ||
+               std::any_of(llama_extra.begin(), llama_extra.end(), given);
+  const bool vllm = std::any_of(std::begin(vllm_run_options), std::end(vllm_run_options), given);
+  if (llama != vllm) return llama ? "llama.cpp" : "vllm";
+  return model_source == "gguf" ? "llama.cpp" : "vllm";
+}
+
 std::uint32_t parse_vllm_version(const std::string& text) {
   if (text == "current") return 0;
   // "0.MINOR[.PATCH]", optionally with a leading v

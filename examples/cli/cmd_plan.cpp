@@ -36,7 +36,7 @@ struct plan_options {
   std::string emit = "table";
   std::string model_path;
   std::optional<std::uint32_t> port;
-  std::string backend = "llama.cpp";
+  std::string backend = "auto";
   std::optional<std::uint64_t> ctx;
   std::string policy = "binpack";
   bool no_cpu_offload = false;
@@ -131,14 +131,20 @@ std::string one_line(const placement& p) {
   return fmt::format("{:.2f}  {}  {}", p.score.total, to_string(p.stage), fmt::join(ws, "; "));
 }
 
-int run_plan(const plan_options& o, streams& io) {
+int run_plan(const plan_options& o, const CLI::App& sub, streams& io) {
+  load_options lo;
+  lo.set_name = o.set_name;
+  lo.revision = o.revision;
+  lo.config_only = true;  // planning needs sizes and shapes, not tensor headers
+  const model_profile model = load_model(o.path, lo);
+  // --backend auto: the engine that can load the model, unless the options name one.
+  const std::initializer_list<std::string_view> llama_extra{"--max-rpc", "--no-cpu-offload"};
+  const std::string chosen = resolve_backend(sub, o.backend, model.source, llama_extra);
+  refuse_other_backend(sub, chosen == "vllm", llama_extra);
   plan_request rq;
-  const auto engine = parse_backend(o.backend);
-  if (!engine) throw error::invalid_argument("--backend: unknown backend '" + o.backend + "'");
+  const auto engine = parse_backend(chosen);
+  if (!engine) throw error::invalid_argument("--backend: unknown backend '" + chosen + "'");
   rq.engine = *engine;
-  if (rq.engine == backend::llama_cpp && (o.tp || o.pp)) {
-    throw error::invalid_argument("--tp and --pp apply to --backend vllm; llama.cpp splits layers");
-  }
   if (o.ctx) {
     if (*o.ctx > 0xFFFFFFFFULL) throw error::invalid_argument("--ctx is larger than 2^32 tokens");
     rq.llama.n_ctx = static_cast<std::uint32_t>(*o.ctx);
@@ -164,12 +170,6 @@ int run_plan(const plan_options& o, streams& io) {
   rq.all_stages = o.all_stages;
   rq.max_alternatives = o.alternatives;
   if (!o.gpus.empty()) rq.gpus = parse_gpu_list(o.gpus);
-
-  load_options lo;
-  lo.set_name = o.set_name;
-  lo.revision = o.revision;
-  lo.config_only = true;  // planning needs sizes and shapes, not tensor headers
-  const model_profile model = load_model(o.path, lo);
   std::vector<std::string> warnings;
   local_options here;
   here.model_dir = model_directory(model, o.path);
@@ -224,7 +224,13 @@ int run_plan(const plan_options& o, streams& io) {
 
   io.out << fmt::format("{} ({}, {}): {} layers, {} of weights; {}, policy {}\n", model.name,
                         model.architecture, model.quantization, model.n_layer, model.weights(),
-                        to_string(rq.engine), to_string(rq.policy));
+                        o.backend == "auto"
+                            ? std::string(to_string(rq.engine)) +
+                                  (model.source == "gguf" ? " (auto: GGUF)"
+                                                          : " (auto: not GGUF; --backend llama.cpp "
+                                                            "for llama.cpp)")
+                            : std::string(to_string(rq.engine)),
+                        to_string(rq.policy));
   if (r.chosen) {
     const placement& c = *r.chosen;
     io.out << fmt::format("\nplanned ({}), score {:.2f}: {}\n\n", to_string(c.stage), c.score.total,
@@ -273,8 +279,10 @@ command add_plan(CLI::App& app, streams& io) {
   sub->add_option("--set", o->set_name, "which set, when the directory holds several");
   sub->add_option("--revision", o->revision,
                   "in a Hugging Face cache repository: refs/ name or commit (main)");
-  sub->add_option("--backend", o->backend, "llama.cpp (default) or vllm")
-      ->check(CLI::IsMember({"llama.cpp", "vllm"}));
+  sub->add_option("--backend", o->backend,
+                  "auto (default: llama.cpp for GGUF, vllm for safetensors and HF directories), "
+                  "llama.cpp or vllm")
+      ->check(CLI::IsMember({"auto", "llama.cpp", "vllm"}));
   sub->add_option("-c,--ctx,--ctx-size", o->ctx,
                   "context (llama.cpp, default 4096, 0: the model's) or max_model_len (vLLM, "
                   "default: the model's)");
@@ -314,10 +322,7 @@ command add_plan(CLI::App& app, streams& io) {
                   "the model path (or hub id) in launch commands of workers without a copy "
                   "(default: PATH)");
   sub->add_option("--port", o->port, "the API port in launch commands (default: the engine's)");
-  return {sub, [o, &io, sub]() {
-            refuse_other_backend(*sub, o->backend == "vllm", {"--max-rpc", "--no-cpu-offload"});
-            return run_plan(*o, io);
-          }};
+  return {sub, [o, &io, sub]() { return run_plan(*o, *sub, io); }};
 }
 
 }  // namespace shardfit::cli

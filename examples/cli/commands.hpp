@@ -79,6 +79,13 @@ inline constexpr std::string_view vllm_run_options[] = {"--tp",
 void refuse_other_backend(const CLI::App& sub, bool vllm,
                           std::initializer_list<std::string_view> llama_extra);
 
+// `--backend auto`: the options given for one backend only pick it; otherwise the engine that
+// can load the model (llama.cpp for GGUF, vLLM for safetensors and Hugging Face directories).
+// Returns "llama.cpp" or "vllm".
+std::string resolve_backend(const CLI::App& sub, const std::string& asked,
+                            std::string_view model_source,
+                            std::initializer_list<std::string_view> llama_extra);
+
 // `--vllm-version`: "current" (0) or a release "0.11.1" / "0.21" as minor x 100 + patch.
 std::uint32_t parse_vllm_version(const std::string& text);
 void add_vllm_estimate_options(CLI::App& sub, vllm_cli_options& o);

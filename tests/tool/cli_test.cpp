@@ -71,13 +71,19 @@ TEST(Cli, EngineSpellingsAndOptionsOfTheOtherBackend) {
   EXPECT_NE(tp.out.find("tp=2 pp=1, max_model_len 8192"), std::string::npos) << tp.out;
   EXPECT_EQ(run_cli({"estimate", m, "--tensor-parallel-size", "2", "--backend", "vllm"}).code, 0);
 
-  const auto llama_tp = run_cli({"estimate", m, "--tp", "2"});
+  // --backend auto (the default): the options name the engine, else the model's format does.
+  EXPECT_EQ(run_cli({"estimate", m, "--tp", "2"}).code, 0);
+  EXPECT_NE(run_cli({"estimate", m, "--gpus", "80GiB"}).out.find("DEVICE  LAYERS"),
+            std::string::npos);
+  const auto llama_tp = run_cli({"estimate", m, "--backend", "llama.cpp", "--tp", "2"});
   EXPECT_EQ(llama_tp.code, 2);
   EXPECT_EQ(llama_tp.err, "shardfit: --tp applies to --backend vllm, not llama.cpp\n");
   const auto vllm_gpus = run_cli({"estimate", m, "--backend", "vllm", "--gpus", "24GiB,24GiB"});
   EXPECT_EQ(vllm_gpus.err, "shardfit: --gpus applies to --backend llama.cpp, not vllm\n");
   const std::string cluster = std::string(SHARDFIT_EXAMPLES_DATA) + "/clusters/lab.json";
-  EXPECT_EQ(run_cli({"plan", m, "--cluster", cluster, "--kv-cache-dtype", "fp8"}).err,
+  EXPECT_EQ(run_cli({"plan", m, "--cluster", cluster, "--backend", "llama.cpp", "--kv-cache-dtype",
+                     "fp8"})
+                .err,
             "shardfit: --kv-cache-dtype applies to --backend vllm, not llama.cpp\n");
   EXPECT_EQ(run_cli({"plan", m, "--cluster", cluster, "--backend", "vllm", "-ngl", "3"}).err,
             "shardfit: --gpu-layers applies to --backend llama.cpp, not vllm\n");
@@ -309,13 +315,22 @@ TEST(CliPlan, PlansTheExampleModelOnTheExampleLab) {
                           kExamples + "/clusters/lab.json"});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("planned (one_worker)"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find(
-                "lab-a100$ CUDA_DEVICE_ORDER=PCI_BUS_ID CUDA_VISIBLE_DEVICES=0,3 llama-server -m "),
+  // --backend auto: a Hugging Face directory is planned for vLLM, which can load it.
+  EXPECT_NE(r.out.find("131.42 GiB of weights; vllm (auto: not GGUF; --backend llama.cpp for "
+                       "llama.cpp), policy binpack"),
             std::string::npos)
       << r.out;
-  EXPECT_NE(r.out.find(" -c 4096 -ngl 81 --tensor-split 47,34 --host 0.0.0.0 --port 8080\nnote: "),
+  EXPECT_NE(r.out.find("lab-a100$ CUDA_DEVICE_ORDER=PCI_BUS_ID CUDA_VISIBLE_DEVICES=0,1,2,3 vllm "
+                       "serve /mnt/models/Llama-3.1-70B-Instruct --tensor-parallel-size 4 "),
             std::string::npos)
       << r.out;
+  // Asked for llama.cpp, it says the model must be converted first.
+  const auto llama = run_cli({"plan", kExamples + "/models/Llama-3.1-70B-Instruct", "--cluster",
+                              kExamples + "/clusters/lab.json", "--backend", "llama.cpp"});
+  EXPECT_NE(
+      llama.out.find(" -c 4096 -ngl 81 --tensor-split 47,34 --host 0.0.0.0 --port 8080\nnote: "),
+      std::string::npos)
+      << llama.out;
   EXPECT_NE(r.out.find("(--explain lists them)"), std::string::npos);
 }
 
@@ -394,7 +409,7 @@ TEST(CliPlan, InputErrorsExitTwo) {
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("worker 'lab-a100' has no GPU 9"), std::string::npos) << r.err;
   r = run_cli({"plan", kExamples + "/models/Llama-3.1-8B-Instruct", "--cluster",
-               kExamples + "/clusters/lab.json", "--tp", "2"});
+               kExamples + "/clusters/lab.json", "--backend", "llama.cpp", "--tp", "2"});
   EXPECT_EQ(r.code, 2);  // --tp is vLLM's
   shardfit::test::temp_dir d;
   d.write("bad.json", R"({"workers": [{"name": "w", "gpus": [{"vram": "lots"}]}]})");
