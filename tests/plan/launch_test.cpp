@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -64,6 +65,34 @@ TEST(Launch, ASplitIsLoadedFromItsFirstShard) {
   ASSERT_EQ(cmds.size(), 1U);
   ASSERT_GE(cmds[0].argv.size(), 3U);
   EXPECT_EQ(cmds[0].argv[2], "/models/l70/Llama-3.1-70B-Q8_0-00001-of-00003.gguf");
+}
+
+// Issue 19: a projector found beside the GGUF set goes to llama-server as --mmproj, from
+// beside the model on the worker; a model found in a Hugging Face cache is served by vLLM by
+// its repository id, not its snapshot directory.
+TEST(Launch, ProjectorAndHubRepository) {
+  model_profile m = llama70b_gguf();
+  m.companions = {"/data/l70/mmproj-Llama-3.1-70B-F16.gguf"};
+  cluster c = base();
+  c.workers.push_back(worker("h200", 1024_GiB, gpus(2, "H200", 141_GB)));
+  const auto cmds =
+      launch(c, m, plan_request{}, "/models/l70/Llama-3.1-70B-Q8_0-00001-of-00003.gguf");
+  ASSERT_EQ(cmds.size(), 1U);
+  const auto& a = cmds[0].argv;
+  const auto it = std::find(a.begin(), a.end(), "--mmproj");
+  ASSERT_NE(it, a.end());
+  EXPECT_EQ(*(it + 1), "/models/l70/mmproj-Llama-3.1-70B-F16.gguf");
+
+  model_profile hf = llama70b();
+  hf.hub_repo = "meta-llama/Llama-3.1-70B-Instruct";
+  plan_request rq;
+  rq.engine = backend::vllm;
+  rq.vllm.max_model_len = 8192;
+  const auto v = launch(
+      c, hf, rq,
+      "/root/.cache/huggingface/hub/models--meta-llama--Llama-3.1-70B-Instruct/snapshots/0123abcd");
+  ASSERT_FALSE(v.empty());
+  EXPECT_EQ(v.back().argv[2], "meta-llama/Llama-3.1-70B-Instruct");
 }
 
 TEST(Launch, SeedDeepSeekR1Bf16MainPlusOneRpcServer) {

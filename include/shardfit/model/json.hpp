@@ -32,8 +32,9 @@ namespace shardfit {
   X(kv_lora_rank) X(q_lora_rank) X(qk_nope_dim) X(latent_expanded) X(rope_dim)           \
   X(sliding_window) X(ssm_inner) X(ssm_state) X(ssm_conv) X(ssm_dt_rank)                \
   X(ssm_groups) X(vision_heads) X(vision_ff) X(vision_tower) X(vllm_max_len)            \
-  X(vllm_max_len_key) X(hf_architecture) X(quant) X(tied_embeddings) X(layers) X(token_embd)                \
-  X(output) X(other) X(parameters) X(files) X(file_bytes) X(set) X(weight_files) X(notes)
+  X(vllm_max_len_key) X(hf_architecture) X(quant) X(tied_embeddings) X(layers)           \
+  X(token_embd) X(output) X(other) X(parameters) X(files) X(companions) X(hub_repo)      \
+  X(file_bytes) X(set) X(weight_files) X(notes)
 // clang-format on
 #define SHARDFIT_TO_JSON_FIELD(f) j[#f] = v.f;
 #define SHARDFIT_FROM_JSON_FIELD(f) detail::json_optional(j, #f, v.f);

@@ -109,8 +109,14 @@ struct model_profile {
   bytes other;       ///< every other non-repeating tensor (vision tower, MTP layers, rope tables)
   std::uint64_t parameters = 0;
   std::vector<std::string> files;  ///< the files it came from (model files, config, index)
-  bytes file_bytes;                ///< sum of the model files' sizes (0 when not downloaded)
-  std::string set;                 ///< the shard set's name ("Llama-3.1-70B-Q4_K_M")
+  /// Multimodal projectors (`mmproj-*.gguf`) found beside a GGUF set: llama-server takes one
+  /// with `--mmproj`.
+  std::vector<std::string> companions;
+  /// The Hugging Face repository ("org/name") when the model was found in a hub cache: vLLM
+  /// serves it by that id.
+  std::string hub_repo;
+  bytes file_bytes;  ///< sum of the model files' sizes (0 when not downloaded)
+  std::string set;   ///< the shard set's name ("Llama-3.1-70B-Q4_K_M")
   /// Weight files with the layers they hold, when the index (or the headers) map tensors to
   /// files; empty otherwise (then every reader needs the whole set).
   std::vector<weight_file> weight_files;

@@ -33,6 +33,12 @@ struct launch_settings {
   /// The model is GGUF. When it is not (an HF model planned for llama.cpp), its copies cannot
   /// be served by llama.cpp as they are, so `llama-server -m` names `model` (a converted GGUF).
   bool gguf = true;
+  /// A multimodal projector found beside the GGUF set (its file name): llama-server loads it
+  /// with `--mmproj`, from beside the model on the worker.
+  std::string mmproj;
+  /// The Hugging Face repository when the model came from a hub cache: `vllm serve` names it
+  /// ("org/name", found in the worker's cache) rather than a snapshot directory.
+  std::string hub_repo;
   llama_settings llama;               ///< context, parallel, batch, cache types, flash attention
   std::uint64_t max_model_len = 0;    ///< vLLM: the context it runs with
   vllm_settings vllm;                 ///< kv cache dtype, expert parallel, eager mode
@@ -64,6 +70,12 @@ struct launch_settings {
     if (!shard || shard->index == 1) break;
   }
   s.gguf = model.source == "gguf";
+  if (!model.companions.empty()) {
+    const auto& c = model.companions.front();
+    const auto slash = c.find_last_of('/');
+    s.mmproj = slash == std::string::npos ? c : c.substr(slash + 1);
+  }
+  s.hub_repo = model.hub_repo;
   s.llama = request.llama;
   s.vllm = request.vllm;
   s.max_model_len = request.vllm.max_model_len != 0 ? request.vllm.max_model_len
@@ -206,6 +218,13 @@ inline std::string model_path(const placed_worker& pw, const launch_settings& s,
     const llama_settings& l = s.llama;
     cmd.argv = {s.llama_server,          "-m",   detail::model_path(main, s, true), "-c",
                 std::to_string(l.n_ctx), "-ngl", std::to_string(p.offloaded_layers)};
+    if (!s.mmproj.empty()) {
+      const std::string m = detail::model_path(main, s, true);
+      const auto slash = m.find_last_of('/');
+      cmd.argv.insert(
+          cmd.argv.end(),
+          {"--mmproj", slash == std::string::npos ? s.mmproj : m.substr(0, slash + 1) + s.mmproj});
+    }
     if (p.tensor_split.size() > 1) {
       cmd.argv.insert(cmd.argv.end(), {"--tensor-split", detail::join_numbers(p.tensor_split)});
     }
@@ -250,7 +269,7 @@ inline std::string model_path(const placed_worker& pw, const launch_settings& s,
   if (!multi_node) detail::add_visible_devices(cmd, c.workers[main.worker], main);
   cmd.argv = {s.vllm_program,
               "serve",
-              detail::model_path(main, s, false),
+              s.hub_repo.empty() ? detail::model_path(main, s, false) : s.hub_repo,
               "--tensor-parallel-size",
               std::to_string(p.tensor_parallel),
               "--pipeline-parallel-size",

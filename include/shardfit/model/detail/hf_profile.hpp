@@ -427,7 +427,10 @@ model_profile set_profile(const shard_set& set, const load_options& options, con
       shard_set checked = set;  // each header read once: the set reader checks as it reads
       auto g = open_checked_gguf(checked, fs);
       if (!g) refuse(checked);
-      return gguf_profile(*g);
+      model_profile m = gguf_profile(*g);
+      for (const auto& c : set.companions) m.companions.push_back(c.path);
+      m.hub_repo = set.hub_repo;
+      return m;
     } else {
       throw error(errc::unsupported, set.directory,
                   "reading GGUF metadata needs a filesystem that can open files");
@@ -492,6 +495,7 @@ model_profile set_profile(const shard_set& set, const load_options& options, con
     if (auto dir = directory_name(set.directory)) m.name = std::move(*dir);
   }
   if (!set.hub_repo.empty()) m.name = set.hub_repo;  // a hub cache: the snapshot dir is a hash
+  m.hub_repo = set.hub_repo;
   for (const auto& f : set.files) m.files.push_back(f.path);
   if (!set.index_path.empty()) m.files.push_back(set.index_path);
   m.files.push_back(config_path);
