@@ -123,15 +123,22 @@ void add_vllm_estimate_options(CLI::App& sub, vllm_cli_options& o) {
                  "vllm: the release whose behaviour to follow, e.g. 0.11.1 (default: current)");
 }
 
+namespace {
+
+// Whether the option named `name` was given on `sub` (false when `sub` has no such option).
+bool option_given(const CLI::App& sub, std::string_view name) {
+  try {
+    return sub.count(std::string(name)) != 0;
+  } catch (const CLI::OptionNotFound&) {
+    return false;
+  }
+}
+
+}  // namespace
+
 void refuse_other_backend(const CLI::App& sub, bool vllm,
                           std::initializer_list<std::string_view> llama_extra) {
-  auto given = [&](std::string_view name) {
-    try {
-      return sub.count(std::string(name)) != 0;
-    } catch (const CLI::OptionNotFound&) {
-      return false;
-    }
-  };
+  auto given = [&](std::string_view name) { return option_given(sub, name); };
   auto refuse = [](std::string_view name, const char* owner, const char* other) {
     throw error::invalid_argument(std::string(name) + " applies to --backend " + owner + ", not " +
                                   other);
@@ -154,13 +161,7 @@ std::string resolve_backend(const CLI::App& sub, const std::string& asked,
                             std::string_view model_source,
                             std::initializer_list<std::string_view> llama_extra) {
   if (asked != "auto") return asked;
-  auto given = [&](std::string_view name) {
-    try {
-      return sub.count(std::string(name)) != 0;
-    } catch (const CLI::OptionNotFound&) {
-      return false;
-    }
-  };
+  auto given = [&](std::string_view name) { return option_given(sub, name); };
   bool llama = std::any_of(std::begin(llama_run_options), std::end(llama_run_options), given) ||
                std::any_of(llama_extra.begin(), llama_extra.end(), given);
   const bool vllm = std::any_of(std::begin(vllm_run_options), std::end(vllm_run_options), given);

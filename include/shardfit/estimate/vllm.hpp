@@ -236,9 +236,9 @@ inline double activation_bytes(const model_profile& m) {
     }
     // The vision tower and other non-layer tensors run with the first stage, sharded, or whole
     // on every rank when the encoder is replicated (--mm-encoder-tp-mode data).
-    const bool replicated_tower = !detail::vision_sharded(
-        m, {s.tp, s.pp, s.ep, serving_engine::vllm, s.mm_encoder_data, s.version});
     if (st == 0) {
+      const bool replicated_tower = !detail::vision_sharded(
+          m, {s.tp, s.pp, s.ep, serving_engine::vllm, s.mm_encoder_data, s.version});
       w += embd_rank + static_cast<double>(m.other.count()) / (replicated_tower ? 1.0 : tp);
     }
     if (st + 1 == stages.size()) w += head_rank;
