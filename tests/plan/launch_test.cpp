@@ -95,6 +95,24 @@ TEST(Launch, ProjectorAndHubRepository) {
   EXPECT_EQ(v.back().argv[2], "meta-llama/Llama-3.1-70B-Instruct");
 }
 
+// Issue 19: vLLM loads one GGUF file (its gguf_loader), so a split is refused for it with the
+// way out, instead of a `vllm serve DIR` that cannot start.
+TEST(Launch, VllmRefusesAGgufSplit) {
+  cluster c = base();
+  c.workers.push_back(worker("h200", 1024_GiB, gpus(2, "H200", 141_GB)));
+  plan_request rq;
+  rq.engine = backend::vllm;
+  rq.vllm.max_model_len = 8192;
+  const auto r = plan(c, llama70b_gguf(), rq);
+  EXPECT_EQ(r.status, plan_status::no_fit);
+  ASSERT_FALSE(r.messages.empty());
+  EXPECT_EQ(r.messages.front(),
+            "vLLM loads a single GGUF file, not a split of 3; merge it first (llama-gguf-split "
+            "--merge FIRST-SHARD OUT.gguf) or plan it for llama.cpp");
+  ASSERT_FALSE(r.rejected.empty());
+  EXPECT_EQ(r.rejected.front().rule, "vllm.gguf_split");
+}
+
 TEST(Launch, SeedDeepSeekR1Bf16MainPlusOneRpcServer) {
   cluster c = base();
   for (int i = 0; i < 3; ++i) {

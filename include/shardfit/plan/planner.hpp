@@ -166,10 +166,25 @@ plan_result plan_on(const cluster& c, const model_profile& m, const plan_request
     auto vest = [&](const vllm_settings& s) { return estimator.vllm(m, s); };
     const vllm_enumerator<decltype(vest)> en(c, view, m, vest, rq, r.rejected);
     bool wish_ok = true;
-    if (rq.tp || rq.pp) {
+    // vLLM loads one GGUF file (model_executor/model_loader/gguf_loader.py); a split must be
+    // merged first.
+    const auto gguf_files = std::count_if(m.files.begin(), m.files.end(), [](const auto& f) {
+      return f.size() >= 5 && f.compare(f.size() - 5, 5, ".gguf") == 0;
+    });
+    if (m.source == "gguf" && gguf_files > 1) {
+      wish_ok = false;
+      const std::string why =
+          "vLLM loads a single GGUF file, not a split of " + std::to_string(gguf_files) +
+          "; merge it first (llama-gguf-split --merge FIRST-SHARD OUT.gguf) or plan it for "
+          "llama.cpp";
+      r.rejected.push_back({"model", "vllm.gguf_split", why, 1});
+      r.messages.push_back(why);
+    }
+    if (wish_ok && (rq.tp || rq.pp)) {
       const std::uint32_t tp = rq.tp.value_or(1);
       const std::uint32_t pp = rq.pp.value_or(1);
-      const auto check = check_parallel(m, {tp, pp, rq.vllm.ep, serving_engine::vllm});
+      const auto check = check_parallel(
+          m, {tp, pp, rq.vllm.ep, serving_engine::vllm, rq.vllm.mm_encoder_data, rq.vllm.version});
       if (!check.valid) {
         wish_ok = false;
         for (const auto& reason : check.reasons) {
