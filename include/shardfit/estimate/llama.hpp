@@ -167,7 +167,6 @@ class llama_estimator {
     std::uint64_t pos = 0;
     std::uint64_t idx = 0;             // K and V row indices of every cache
     std::uint64_t out_ids = 0;         // output rows
-    std::uint64_t hidden = 0;          // the residual stream entering a device
     std::uint64_t mask_cells = 0;      // n_kv x n_tokens over every mask (full and sliding)
     std::uint64_t mask_elem = 4;       // bytes per mask cell on the devices
     std::uint64_t host_mask_elem = 4;  // ... on the host
@@ -338,7 +337,7 @@ inline void llama_estimator::prepare() {
   // The graph inputs, as the scheduler copies them: one mask per cache (n_kv x n_tokens; f16
   // with flash attention since b9410, f32 before, cast to f16 on the device running layer 0),
   // K and V row indices per cache (V per element without flash attention), positions, output
-  // ids, and the residual stream of n_embd x n_tokens f32 handed from device to device.
+  // ids (the residual stream handed from device to device is in the simulated device graph).
   {
     const std::uint64_t T = shape_.n_tokens;
     const bool has_swa = std::any_of(m_.layers.begin(), m_.layers.end(),
@@ -348,7 +347,6 @@ inline void llama_estimator::prepare() {
     in_.pos = T * 4;
     in_.idx = caches * (T * 8 + (m_.is_mla() ? 0 : shape_.flash_attn ? T * 8 : T * v_max * 8));
     in_.out_ids = shape_.n_outputs * 4;
-    in_.hidden = std::uint64_t{m_.n_embd} * T * 4;
     in_.mask_cells = (shape_.n_kv + (has_swa ? shape_.n_kv_swa : 0)) * T;
     in_.mask_elem = shape_.flash_attn ? 2 : 4;
     in_.host_mask_elem = before(9410) ? 4 : in_.mask_elem;
