@@ -101,6 +101,20 @@ inline double activation_bytes(const model_profile& m) {
          detail::lowercase(name).find("a100") == std::string::npos;
 }
 
+/// @brief `max_num_seqs` and `max_num_batched_tokens` as vLLM runs them: the settings' where
+/// set, else `vllm serve`'s defaults, 1024 / 8192 on a large GPU and 256 / 2048 otherwise
+/// (0.9 on; before, 256 / 8192 everywhere).
+struct vllm_batch {
+  std::uint32_t seqs = 0;
+  std::uint32_t tokens = 0;
+};
+[[nodiscard]] inline vllm_batch vllm_batch_defaults(const vllm_settings& s, bool large_gpu) {
+  const bool old = detail::vllm_before(s.version, 900);
+  return {s.max_num_seqs != 0 ? s.max_num_seqs : (large_gpu && !old ? 1024U : 256U),
+          s.max_num_batched_tokens != 0 ? s.max_num_batched_tokens
+                                        : (large_gpu || old ? 8192U : 2048U)};
+}
+
 /// @brief Estimates vLLM's memory per GPU for `m` under `s`; `gpu_total` is one GPU's total
 /// memory (0 when unknown: then only the requirement and the minimum GPU size are given).
 /// @throws shardfit::error for settings vLLM refuses outright (utilization outside (0, 1],
@@ -144,14 +158,11 @@ inline double activation_bytes(const model_profile& m) {
   const auto before = [&](std::uint32_t release) {
     return detail::vllm_before(s.version, release);
   };
-  // The batch defaults of `vllm serve` for this GPU.
-  const bool large_gpu =
-      before(900) || gpu_total.count() == 0 || vllm_large_gpu_defaults(s.gpu_name, gpu_total);
-  std::uint32_t seqs =
-      s.max_num_seqs != 0 ? s.max_num_seqs : (large_gpu && !before(900) ? 1024 : 256);
-  const std::uint32_t tokens =
-      s.max_num_batched_tokens != 0 ? s.max_num_batched_tokens : (large_gpu ? 8192 : 2048);
-  seqs = std::min(seqs, tokens);
+  // The batch defaults of `vllm serve` for this GPU (an unknown one: the larger).
+  const vllm_batch batch = vllm_batch_defaults(
+      s, gpu_total.count() == 0 || vllm_large_gpu_defaults(s.gpu_name, gpu_total));
+  const std::uint32_t seqs = std::min(batch.seqs, batch.tokens);
+  const std::uint32_t tokens = batch.tokens;
   const double kv_bytes = detail::kv_dtype_bytes(s.kv_cache_dtype, abytes);
   const double H = m.n_embd;
   // Parts of a layer every rank keeps whole: the two norms, the K/V projections beyond the

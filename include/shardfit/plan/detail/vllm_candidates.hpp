@@ -45,8 +45,9 @@ class vllm_enumerator : enumerator_base {
         align = std::max(align, a);
       }
     }
-    if (base_.max_num_seqs == 0) base_.max_num_seqs = large ? 1024 : 256;
-    if (base_.max_num_batched_tokens == 0) base_.max_num_batched_tokens = large ? 8192 : 2048;
+    const vllm_batch batch = vllm_batch_defaults(base_, large);
+    base_.max_num_seqs = batch.seqs;
+    base_.max_num_batched_tokens = batch.tokens;
   }
 
   // Tensor-parallel degrees from 2 to the largest worker's GPU count that vLLM accepts; the
