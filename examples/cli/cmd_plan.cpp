@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -35,6 +36,7 @@ struct plan_options {
   inventory_cli_options inventory;
   std::string emit = "table";
   std::string model_path;
+  std::string repo;
   std::optional<std::uint32_t> port;
   std::string backend = "auto";
   std::optional<std::uint64_t> ctx;
@@ -179,11 +181,21 @@ int run_plan(const plan_options& o, const CLI::App& sub, streams& io) {
   for (const auto& w : warnings) io.err << "shardfit: warning: " << w << '\n';
   const basic_planner<static_inventory> p{inventory};
   const plan_result r = p.plan(model, rq);
-  launch_settings ls = launch_settings_for(model, rq, o.model_path.empty() ? o.path : o.model_path);
+  // The workers do not share the planner's working directory: a relative path is made
+  // absolute (a path given with --model-path is the workers' and kept as given).
+  launch_settings ls = launch_settings_for(
+      model, rq,
+      o.model_path.empty() ? std::filesystem::absolute(o.path).lexically_normal().string()
+                           : o.model_path);
   ls.port = o.port;
-  const std::vector<launch_command> launch =
-      r.chosen ? launch_commands(*r.chosen, inventory.snapshot(), ls)
-               : std::vector<launch_command>{};
+  if (!o.repo.empty()) ls.repo = o.repo;
+  std::vector<launch_command> launch = r.chosen
+                                           ? launch_commands(*r.chosen, inventory.snapshot(), ls)
+                                           : std::vector<launch_command>{};
+  for (auto& cmd : launch) {
+    if (cmd.argv.empty() && ls.repo.empty() && cmd.note.find("Hugging Face") != std::string::npos)
+      cmd.note += " (give it with --repo ORG/NAME)";
+  }
 
   // llama.cpp serves GGUF only: an HF model needs converting, and its path named.
   const std::string gguf_note =
@@ -321,6 +333,9 @@ command add_plan(CLI::App& app, streams& io) {
   sub->add_option("--model-path", o->model_path,
                   "the model path (or hub id) in launch commands of workers without a copy "
                   "(default: PATH)");
+  sub->add_option("--repo", o->repo,
+                  "the Hugging Face repository (ORG/NAME) that workers without a copy download "
+                  "from (launch commands)");
   sub->add_option("--port", o->port, "the API port in launch commands (default: the engine's)");
   return {sub, [o, &io, sub]() { return run_plan(*o, *sub, io); }};
 }

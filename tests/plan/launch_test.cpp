@@ -62,9 +62,76 @@ TEST(Launch, ASplitIsLoadedFromItsFirstShard) {
   c.workers.push_back(worker("h200", 1024_GiB, gpus(2, "H200", 141_GB)));
   plan_request rq;
   const auto cmds = launch(c, m, rq, "/models/l70/Llama-3.1-70B-Q8_0-00003-of-00003.gguf");
-  ASSERT_EQ(cmds.size(), 1U);
-  ASSERT_GE(cmds[0].argv.size(), 3U);
-  EXPECT_EQ(cmds[0].argv[2], "/models/l70/Llama-3.1-70B-Q8_0-00001-of-00003.gguf");
+  ASSERT_EQ(cmds.size(), 2U);
+  // The worker holds no copy and no repository is known: a manual step, stated.
+  EXPECT_EQ(cmds[0].role, "download");
+  EXPECT_TRUE(cmds[0].argv.empty());
+  EXPECT_EQ(cmds[0].note,
+            "copy the model's files (Llama-3.1-70B-Q8_0-00001-of-00003.gguf, "
+            "Llama-3.1-70B-Q8_0-00002-of-00003.gguf, Llama-3.1-70B-Q8_0-00003-of-00003.gguf) to "
+            "/models/l70 on h200: it holds no copy and no Hugging Face repository is known to "
+            "download from");
+  EXPECT_EQ(cmds[0].shell(), "# " + cmds[0].note);
+  ASSERT_GE(cmds[1].argv.size(), 3U);
+  EXPECT_EQ(cmds[1].argv[2], "/models/l70/Llama-3.1-70B-Q8_0-00001-of-00003.gguf");
+}
+
+// Issue 19: a worker without a copy downloads first. With the repository known, `hf download`
+// names the files it reads (several names are patterns to huggingface_hub's download command:
+// snapshot_download's allow_patterns) into the directory the server then reads.
+TEST(Launch, DownloadStepsNameTheFilesEachWorkerReads) {
+  model_profile m = llama70b_gguf();
+  m.companions = {"/data/l70/mmproj-F16.gguf"};
+  cluster c = base();
+  c.workers.push_back(worker("h200", 1024_GiB, gpus(2, "H200", 141_GB)));
+  const auto r = plan(c, m, {});
+  ASSERT_TRUE(r.chosen);
+  launch_settings s = launch_settings_for(m, {}, "/srv/l70/Llama-3.1-70B-Q8_0-00001-of-00003.gguf");
+  s.repo = "bartowski/Llama-3.1-70B-GGUF";
+  const auto cmds = launch_commands(*r.chosen, c, s);
+  ASSERT_EQ(cmds.size(), 2U);
+  EXPECT_EQ(cmds[0].worker, "h200");
+  EXPECT_EQ(cmds[0].argv, (argv_t{"hf", "download", "bartowski/Llama-3.1-70B-GGUF",
+                                  "Llama-3.1-70B-Q8_0-00001-of-00003.gguf",
+                                  "Llama-3.1-70B-Q8_0-00002-of-00003.gguf",
+                                  "Llama-3.1-70B-Q8_0-00003-of-00003.gguf", "mmproj-F16.gguf",
+                                  "--local-dir", "/srv/l70"}));
+  EXPECT_EQ(cmds[1].argv[2], "/srv/l70/Llama-3.1-70B-Q8_0-00001-of-00003.gguf");
+
+  // vLLM across two workers, pipeline stages of 40 layers: each downloads its stage's files
+  // (the storage plan's partial reads), the config and tokenizer files with them.
+  model_profile hf = llama70b();
+  hf.weight_files = {{"model-00001-of-00003.safetensors", 50_GB, false, 0, 30, true, false},
+                     {"model-00002-of-00003.safetensors", 50_GB, false, 30, 30, false, false},
+                     {"model-00003-of-00003.safetensors", 41_GB, false, 60, 20, false, true}};
+  cluster two = base();
+  two.workers.push_back(worker("a", 512_GiB, gpus(4, "A100-40GB", 40_GiB)));
+  two.workers.push_back(worker("b", 512_GiB, gpus(4, "A100-40GB", 40_GiB)));
+  plan_request rq;
+  rq.engine = backend::vllm;
+  rq.vllm.max_model_len = 8192;
+  rq.vllm.max_num_batched_tokens = 8192;
+  const auto v = plan(two, hf, rq);
+  ASSERT_TRUE(v.chosen);
+  ASSERT_EQ(v.chosen->pipeline_parallel, 2U);
+  launch_settings vs = launch_settings_for(hf, rq, "/models/Llama-3.1-70B-Instruct");
+  vs.repo = "meta-llama/Llama-3.1-70B-Instruct";
+  const auto vc = launch_commands(*v.chosen, two, vs);
+  ASSERT_EQ(vc.size(), 5U);
+  EXPECT_EQ(vc[0].worker, "a");
+  EXPECT_EQ(vc[0].argv,
+            (argv_t{"hf", "download", "meta-llama/Llama-3.1-70B-Instruct",
+                    "model-00001-of-00003.safetensors", "model-00002-of-00003.safetensors",
+                    "*.json", "tokenizer*", "*.jinja", "*.tiktoken", "--local-dir",
+                    "/models/Llama-3.1-70B-Instruct"}));
+  EXPECT_EQ(vc[1].worker, "b");
+  EXPECT_EQ(vc[1].argv,
+            (argv_t{"hf", "download", "meta-llama/Llama-3.1-70B-Instruct",
+                    "model-00002-of-00003.safetensors", "model-00003-of-00003.safetensors",
+                    "*.json", "tokenizer*", "*.jinja", "*.tiktoken", "--local-dir",
+                    "/models/Llama-3.1-70B-Instruct"}));
+  EXPECT_EQ(v.chosen->workers[0].weights + v.chosen->workers[1].weights, 191_GB);
+  EXPECT_EQ(vc[2].role, "ray-head");
 }
 
 // Issue 19: a projector found beside the GGUF set goes to llama-server as --mmproj, from
@@ -77,8 +144,8 @@ TEST(Launch, ProjectorAndHubRepository) {
   c.workers.push_back(worker("h200", 1024_GiB, gpus(2, "H200", 141_GB)));
   const auto cmds =
       launch(c, m, plan_request{}, "/models/l70/Llama-3.1-70B-Q8_0-00001-of-00003.gguf");
-  ASSERT_EQ(cmds.size(), 1U);
-  const auto& a = cmds[0].argv;
+  ASSERT_EQ(cmds.size(), 2U);
+  const auto& a = cmds[1].argv;
   const auto it = std::find(a.begin(), a.end(), "--mmproj");
   ASSERT_NE(it, a.end());
   EXPECT_EQ(*(it + 1), "/models/l70/mmproj-Llama-3.1-70B-F16.gguf");
@@ -91,7 +158,10 @@ TEST(Launch, ProjectorAndHubRepository) {
   const auto v = launch(
       c, hf, rq,
       "/root/.cache/huggingface/hub/models--meta-llama--Llama-3.1-70B-Instruct/snapshots/0123abcd");
-  ASSERT_FALSE(v.empty());
+  ASSERT_EQ(v.size(), 2U);
+  // Into the worker's hub cache (no --local-dir), where `vllm serve REPO` looks.
+  EXPECT_EQ(v[0].argv, (argv_t{"hf", "download", "meta-llama/Llama-3.1-70B-Instruct",
+                               "*.safetensors", "*.json", "tokenizer*", "*.jinja", "*.tiktoken"}));
   EXPECT_EQ(v.back().argv[2], "meta-llama/Llama-3.1-70B-Instruct");
 }
 
@@ -122,8 +192,12 @@ TEST(Launch, SeedDeepSeekR1Bf16MainPlusOneRpcServer) {
     c.workers.push_back(worker("h200-" + std::to_string(i), 2048_GiB, gpus(8, "H200", 141_GB)));
     c.workers.back().address = "10.0.0." + std::to_string(i + 1);
   }
-  const auto cmds = launch(c, deepseek_r1_bf16(), {}, "/models/DeepSeek-R1-BF16.gguf");
-  ASSERT_EQ(cmds.size(), 2U);
+  auto cmds = launch(c, deepseek_r1_bf16(), {}, "/models/DeepSeek-R1-BF16.gguf");
+  ASSERT_EQ(cmds.size(), 3U);
+  // Only the main worker reads the weights; the RPC server downloads nothing.
+  EXPECT_EQ(cmds[0].role, "download");
+  EXPECT_EQ(cmds[0].worker, "h200-0");
+  cmds.erase(cmds.begin());
   EXPECT_EQ(cmds[0].worker, "h200-1");
   EXPECT_EQ(cmds[0].role, "rpc-server");
   EXPECT_EQ(cmds[0].env,
@@ -193,16 +267,19 @@ TEST(Launch, LlamaMainPlusRpcServersShowOnlyThePlacedGpus) {
 TEST(Launch, LlamaCpuOnlyAndSingleGpu) {
   cluster c = base();
   c.workers.push_back(worker("cpu", 64_GiB));
-  const auto cpu = launch(c, llama8b(), {}, "/models/l8.gguf");
-  ASSERT_EQ(cpu.size(), 1U);
+  auto cpu = launch(c, llama8b(), {}, "/models/l8.gguf");
+  ASSERT_EQ(cpu.size(), 2U);
+  EXPECT_EQ(cpu[0].role, "download");
+  cpu.erase(cpu.begin());
   EXPECT_TRUE(cpu[0].env.empty());
   EXPECT_EQ(cpu[0].argv, (argv_t{"llama-server", "-m", "/models/l8.gguf", "-c", "4096", "-ngl", "0",
                                  "--host", "0.0.0.0", "--port", "8080"}));
 
   c.workers.push_back(worker("gpu", 64_GiB, gpus(2, "RTX 4090", 24_GiB)));
   c.workers.back().gpus[0].vram_used = 20_GiB;
-  const auto one = launch(c, llama8b(), {}, "/models/l8.gguf");
-  ASSERT_EQ(one.size(), 1U);
+  auto one = launch(c, llama8b(), {}, "/models/l8.gguf");
+  ASSERT_EQ(one.size(), 2U);
+  one.erase(one.begin());
   EXPECT_EQ(one[0].worker, "gpu");
   EXPECT_EQ(one[0].env,
             (env_t{{"CUDA_DEVICE_ORDER", "PCI_BUS_ID"}, {"CUDA_VISIBLE_DEVICES", "1"}}));
@@ -217,8 +294,13 @@ TEST(Launch, SeedVllmTensorParallelFourNeverThree) {
   plan_request rq;
   rq.engine = backend::vllm;
   rq.vllm.max_model_len = 131072;
-  const auto cmds = launch(c, llama8b(), rq, "meta-llama/Llama-3.1-8B-Instruct");
-  ASSERT_EQ(cmds.size(), 1U);
+  auto cmds = launch(c, llama8b(), rq, "meta-llama/Llama-3.1-8B-Instruct");
+  ASSERT_EQ(cmds.size(), 2U);
+  // A hub id as the model: downloaded into the hub cache by that id.
+  EXPECT_EQ(cmds[0].argv,
+            (argv_t{"hf", "download", "meta-llama/Llama-3.1-8B-Instruct", "*.safetensors", "*.json",
+                    "tokenizer*", "*.jinja", "*.tiktoken"}));
+  cmds.erase(cmds.begin());
   EXPECT_EQ(cmds[0].worker, "w4");
   EXPECT_EQ(cmds[0].role, "vllm");
   EXPECT_EQ(cmds[0].env,

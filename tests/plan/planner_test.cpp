@@ -631,9 +631,10 @@ TEST(Planner, SeedGemma3PipelineStagesInsideOneWorker) {
   EXPECT_EQ(three.chosen->workers[0].gpus[2].stage, 2U);
   launch_settings ls = launch_settings_for(gemma, vllm_request(8192), "google/gemma-3-27b-it");
   const auto cmds = launch_commands(*three.chosen, c, ls);
-  ASSERT_EQ(cmds.size(), 1U);  // one node: no Ray
+  ASSERT_EQ(cmds.size(), 2U);  // one node: the download, then vllm serve (no Ray)
+  EXPECT_EQ(cmds[0].role, "download");
   std::string argv;
-  for (const auto& a : cmds[0].argv) argv += a + " ";
+  for (const auto& a : cmds[1].argv) argv += a + " ";
   EXPECT_NE(argv.find("--tensor-parallel-size 1 --pipeline-parallel-size 3 "), std::string::npos)
       << argv;
   EXPECT_EQ(argv.find("--distributed-executor-backend"), std::string::npos) << argv;
@@ -705,9 +706,10 @@ TEST(Planner, VllmUnevenWorkersGetSeveralStages) {
   EXPECT_TRUE(shardfit::check_parallel(gemma, {1, 4}).valid);
   launch_settings ls = launch_settings_for(gemma, vllm_request(131072), "google/gemma-3-27b-it");
   const auto cmds = launch_commands(*r.chosen, c, ls);
-  ASSERT_EQ(cmds.size(), 3U);  // Ray head on a, Ray worker on b, vllm serve
-  EXPECT_EQ(cmds[0].argv.back(), "--num-gpus=3");
-  EXPECT_EQ(cmds[1].argv.back(), "--num-gpus=1");
+  ASSERT_EQ(cmds.size(), 5U);  // downloads on a and b, Ray head on a, Ray worker on b, vllm
+  EXPECT_EQ(cmds[1].role, "download");
+  EXPECT_EQ(cmds[2].argv.back(), "--num-gpus=3");
+  EXPECT_EQ(cmds[3].argv.back(), "--num-gpus=1");
 }
 
 TEST(Planner, VllmTensorTimesPipelineAcrossWorkers) {

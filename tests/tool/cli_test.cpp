@@ -466,11 +466,33 @@ TEST(CliPlan, EmitLaunchPrintsTheCommandsInStartOrder) {
       {"plan", ex + "/models/tiny-moe-split", "--cluster", ex + "/clusters/lab.json", "--json"});
   ASSERT_EQ(r.code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
-  ASSERT_EQ(j["launch"].size(), 1U);
-  EXPECT_EQ(j["launch"][0]["role"], "llama-server");
-  EXPECT_EQ(j["launch"][0]["argv"][0], "llama-server");
-  EXPECT_EQ(j["launch"][0]["argv"][2],
+  ASSERT_EQ(j["launch"].size(), 2U);
+  EXPECT_EQ(j["launch"][0]["role"], "download");  // the worker holds no copy
+  EXPECT_EQ(j["launch"][0]["argv"].size(), 0U);   // and no repository is known
+  EXPECT_EQ(j["launch"][0]["note"],
+            "copy the model's files (tiny-moe-f16-00001-of-00002.gguf, "
+            "tiny-moe-f16-00002-of-00002.gguf) to " +
+                ex +
+                "/models/tiny-moe-split on lab-4090-b: it holds no copy and no Hugging Face "
+                "repository is known to download from (give it with --repo ORG/NAME)");
+  EXPECT_EQ(j["launch"][1]["role"], "llama-server");
+  EXPECT_EQ(j["launch"][1]["argv"][0], "llama-server");
+  EXPECT_EQ(j["launch"][1]["argv"][2],
             ex + "/models/tiny-moe-split/tiny-moe-f16-00001-of-00002.gguf");  // the first shard
+
+  // With the repository named, the download is a command; a relative model path becomes
+  // absolute (the worker does not share the planner's working directory).
+  r = run_cli({"plan", ex + "/models/tiny-moe-split", "--cluster", ex + "/clusters/lab.json",
+               "--repo", "acme/tiny-moe-GGUF", "--model-path", "/srv/tiny", "--emit", "launch"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("# on lab-4090-b (10.0.0.22)\nhf download acme/tiny-moe-GGUF "
+                       "tiny-moe-f16-00001-of-00002.gguf tiny-moe-f16-00002-of-00002.gguf "
+                       "--local-dir /srv/tiny\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("llama-server -m /srv/tiny/tiny-moe-f16-00001-of-00002.gguf"),
+            std::string::npos)
+      << r.out;
 }
 
 TEST(CliPlan, ReadsKubernetesNodesAndNvidiaSmiOutput) {

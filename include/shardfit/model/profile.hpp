@@ -165,6 +165,18 @@ struct model_profile {
     }
     return b;
   }
+  /// @brief The weight files a reader of repeating layers [first, first + count) needs (as in
+  /// `disk_bytes_for`), by name; every weight file when the files' contents are unknown.
+  [[nodiscard]] std::vector<std::string> files_for(std::uint32_t first, std::uint32_t count,
+                                                   bool with_input, bool with_output) const {
+    std::vector<std::string> out;
+    for (const auto& f : weight_files) {
+      const bool overlaps = f.layer_count != 0 && f.first_layer < first + count &&
+                            first < f.first_layer + f.layer_count;
+      if (overlaps || (with_input && f.input) || (with_output && f.output)) out.push_back(f.name);
+    }
+    return out;
+  }
   /// @brief True for a mixture of experts.
   [[nodiscard]] bool is_moe() const noexcept { return n_expert != 0; }
   /// @brief True for multi-head latent attention as the engine runs it (the cache holds the

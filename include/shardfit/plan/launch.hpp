@@ -11,6 +11,7 @@
 #include <shardfit/model/profile.hpp>
 #include <shardfit/plan/placement.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <optional>
@@ -39,6 +40,15 @@ struct launch_settings {
   /// The Hugging Face repository when the model came from a hub cache: `vllm serve` names it
   /// ("org/name", found in the worker's cache) rather than a snapshot directory.
   std::string hub_repo;
+  /// The Hugging Face repository ("org/name") a worker without a copy downloads from (`hf
+  /// download` with the files it reads); the hub cache's repository when empty. With neither,
+  /// the download is a stated manual step.
+  std::string repo;
+  /// The GGUF set's file names, the first shard first.
+  std::vector<std::string> gguf_files;
+  /// The weight files with the layers they hold: a vLLM worker of a pipeline stage downloads
+  /// only its stage's files.
+  std::vector<weight_file> weight_files;
   llama_settings llama;               ///< context, parallel, batch, cache types, flash attention
   std::uint64_t max_model_len = 0;    ///< vLLM: the context it runs with
   vllm_settings vllm;                 ///< kv cache dtype, expert parallel, eager mode
@@ -50,6 +60,7 @@ struct launch_settings {
   std::string rpc_server = "rpc-server";  ///< "ggml-rpc-server" in llama.cpp builds since 2025
   std::string vllm_program = "vllm";
   std::string ray_program = "ray";
+  std::string hf_program = "hf";  ///< huggingface_hub's CLI ("huggingface-cli" before 0.34)
 };
 
 /// @brief Settings for a plan of `model` under `request`: the path given for downloads, the
@@ -67,8 +78,13 @@ struct launch_settings {
     if (!detail::iends_with(base, ".gguf")) continue;
     const auto shard = parse_shard_name(base);
     if (s.gguf_file.empty() || (shard && shard->index == 1)) s.gguf_file = base;
-    if (!shard || shard->index == 1) break;
+    s.gguf_files.push_back(base);
   }
+  // The first shard first, the rest in order.
+  std::sort(s.gguf_files.begin(), s.gguf_files.end());
+  const auto first = std::find(s.gguf_files.begin(), s.gguf_files.end(), s.gguf_file);
+  if (first != s.gguf_files.end()) std::rotate(s.gguf_files.begin(), first, first + 1);
+  s.weight_files = model.weight_files;
   s.gguf = model.source == "gguf";
   if (!model.companions.empty()) {
     const auto& c = model.companions.front();
@@ -76,6 +92,7 @@ struct launch_settings {
     s.mmproj = slash == std::string::npos ? c : c.substr(slash + 1);
   }
   s.hub_repo = model.hub_repo;
+  s.repo = model.hub_repo;
   s.llama = request.llama;
   s.vllm = request.vllm;
   s.max_model_len = request.vllm.max_model_len != 0 ? request.vllm.max_model_len
@@ -88,13 +105,17 @@ struct launch_settings {
 struct launch_command {
   std::string worker;   ///< the worker's name
   std::string address;  ///< where it is reached
-  std::string role;     ///< "rpc-server", "llama-server", "ray-head", "ray-worker", "vllm"
+  /// "download", "rpc-server", "llama-server", "ray-head", "ray-worker", "vllm"
+  std::string role;
   std::vector<std::pair<std::string, std::string>> env;  ///< e.g. CUDA_VISIBLE_DEVICES=0,1
-  std::vector<std::string> argv;                         ///< the program first
+  std::vector<std::string> argv;                         ///< the program first; empty: `note`
+  /// A step to take by hand when there is no command (a download from an unknown source).
+  std::string note;
 
   /// @brief The command as one POSIX shell line (`CUDA_VISIBLE_DEVICES=0,1 llama-server ...`),
-  /// arguments quoted where the shell would split or expand them.
+  /// arguments quoted where the shell would split or expand them; a manual step as a comment.
   [[nodiscard]] std::string shell() const {
+    if (argv.empty()) return "# " + note;
     std::string out;
     for (const auto& [k, v] : env) out += k + "=" + quote(v) + " ";
     for (std::size_t i = 0; i < argv.size(); ++i) {
@@ -186,9 +207,86 @@ inline std::string model_path(const placed_worker& pw, const launch_settings& s,
   return join_path(p, s.gguf_file);
 }
 
+// "org/name": a Hugging Face repository id rather than a path (vLLM serves either).
+inline bool looks_like_repo(std::string_view s) {
+  const auto slash = s.find('/');
+  return !s.empty() && s.front() != '/' && s.front() != '.' && s.front() != '~' &&
+         slash != std::string_view::npos && slash == s.rfind('/') && slash + 1 < s.size() &&
+         s.find(' ') == std::string_view::npos && !iends_with(s, ".gguf");
+}
+
+// The directory holding a path's file ("/models/x.gguf" -> "/models"), or the path itself.
+inline std::string directory_of(const std::string& path, bool is_file) {
+  if (!is_file) return path;
+  const auto slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+// What worker `i` of `p` downloads: llama.cpp's main worker the GGUF set (and the projector);
+// a vLLM worker the weight files of its stages (every file when served by repository id:
+// vLLM fetches the rest itself) and the config, tokenizer and chat template files.
+inline std::vector<std::string> download_files(const placement& p, std::size_t i,
+                                               const launch_settings& s, bool by_repo) {
+  std::vector<std::string> files;
+  if (p.engine == backend::llama_cpp) {
+    files = s.gguf_files;
+    if (!s.mmproj.empty()) files.push_back(s.mmproj);
+    return files;
+  }
+  const layers_read r = layers_read_by(p, i);
+  for (const auto& f : s.weight_files) {
+    const bool overlaps = f.layer_count != 0 && f.first_layer < r.first + r.count &&
+                          r.first < f.first_layer + f.layer_count;
+    if (r.whole || by_repo || overlaps || (r.input && f.input) || (r.output && f.output)) {
+      files.push_back(f.name);
+    }
+  }
+  if (s.weight_files.empty()) files.emplace_back(s.gguf ? "*.gguf" : "*.safetensors");
+  files.insert(files.end(), {"*.json", "tokenizer*", "*.jinja", "*.tiktoken"});
+  return files;
+}
+
+// The step that puts the model on worker `i`, which holds no copy: `hf download REPO FILES
+// --local-dir DIR` (several names are taken as patterns; without --local-dir the files go to
+// the Hugging Face cache, where `vllm serve REPO` finds them), or the manual step.
+inline launch_command download_step(const placement& p, std::size_t i, const cluster& c,
+                                    const launch_settings& s) {
+  const placed_worker& pw = p.workers[i];
+  launch_command cmd;
+  cmd.worker = c.workers[pw.worker].name;
+  cmd.address = c.workers[pw.worker].address;
+  cmd.role = "download";
+  const bool llama = p.engine == backend::llama_cpp;
+  const std::string served = model_path(pw, s, llama);
+  const bool by_repo = !llama && (!s.hub_repo.empty() || looks_like_repo(served));
+  const std::string dir = directory_of(served, llama);
+  const std::vector<std::string> files = download_files(p, i, s, by_repo);
+  const std::string repo = !s.repo.empty()       ? s.repo
+                           : !s.hub_repo.empty() ? s.hub_repo
+                           : by_repo             ? served
+                                                 : std::string();
+  if (repo.empty() || (llama && !s.gguf)) {
+    std::string list;
+    for (const auto& f : files) list += (list.empty() ? "" : ", ") + f;
+    cmd.note = "copy the model's files (" + list + ") to " + dir + " on " + cmd.worker +
+               ": it holds no copy and no Hugging Face repository is known to download from";
+    if (llama && !s.gguf) {
+      cmd.note = "copy the GGUF to " + model_path(pw, s, llama) + " on " + cmd.worker +
+                 ": it holds no copy";
+    }
+    return cmd;
+  }
+  cmd.argv = {s.hf_program, "download", repo};
+  cmd.argv.insert(cmd.argv.end(), files.begin(), files.end());
+  if (!by_repo) cmd.argv.insert(cmd.argv.end(), {"--local-dir", dir});
+  return cmd;
+}
+
 }  // namespace detail
 
-/// @brief The commands that start placement `p` on cluster `c`, in the order to run them.
+/// @brief The commands that start placement `p` on cluster `c`, in the order to run them:
+/// first the downloads of workers without a copy, then the servers.
 [[nodiscard]] inline std::vector<launch_command> launch_commands(const placement& p,
                                                                  const cluster& c,
                                                                  const launch_settings& s) {
@@ -201,6 +299,12 @@ inline std::string model_path(const placed_worker& pw, const launch_settings& s,
     cmd.role = std::move(role);
     return cmd;
   };
+  for (std::size_t i = 0; i < p.workers.size(); ++i) {
+    const placed_worker& pw = p.workers[i];
+    if (pw.source != storage_source::download) continue;
+    if (p.engine == backend::llama_cpp && pw.role == worker_role::rpc) continue;
+    out.push_back(detail::download_step(p, i, c, s));
+  }
   const placed_worker& main = p.workers.front();
   if (p.engine == backend::llama_cpp) {
     std::string rpc;
@@ -302,6 +406,7 @@ void to_json(BasicJsonType& j, const launch_command& cmd) {
   for (const auto& [k, v] : cmd.env) env[k] = v;
   j["env"] = std::move(env);
   j["argv"] = cmd.argv;
+  if (!cmd.note.empty()) j["note"] = cmd.note;
 }
 
 }  // namespace shardfit

@@ -10,6 +10,7 @@
 #include <shardfit/core/units.hpp>
 #include <shardfit/estimate/settings.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -234,6 +235,43 @@ struct placement {
     return n;
   }
 };
+
+/// @brief The repeating layers a worker's weights reader loads, and whether it loads the input
+/// embeddings and the output head.
+struct layers_read {
+  std::uint32_t first = 0;
+  std::uint32_t count = 0;
+  bool input = true;
+  bool output = true;
+  bool whole = true;  ///< every layer (llama.cpp's main worker, a vLLM worker of every stage)
+};
+
+/// @brief What `p.workers[i]` reads: a vLLM worker of a pipeline reads the layers of the
+/// stages it holds (workers hold stages in order); every other reader reads the whole model.
+[[nodiscard]] inline layers_read layers_read_by(const placement& p, std::size_t i) {
+  layers_read r;
+  if (p.engine != backend::vllm || p.pipeline_parallel <= 1) return r;
+  for (std::size_t j = 0; j <= i && j < p.workers.size(); ++j) {
+    const placed_worker& w = p.workers[j];
+    if (w.gpus.empty()) continue;
+    // The layers of every stage the worker holds (one GPU of each stage tells).
+    std::uint32_t count = 0;
+    std::uint32_t last_stage = w.stage;
+    for (std::size_t g = 0; g < w.gpus.size(); ++g) {
+      if (g == 0 || w.gpus[g].stage != w.gpus[g - 1].stage) count += w.gpus[g].layers;
+      last_stage = std::max(last_stage, w.gpus[g].stage);
+    }
+    if (j < i) {
+      r.first += count;
+      continue;
+    }
+    r.count = count;
+    r.input = w.stage == 0;
+    r.output = last_stage + 1 == p.pipeline_parallel;
+    r.whole = r.input && r.output;
+  }
+  return r;
+}
 
 /// @brief A candidate considered and dropped, or a worker that could not take part.
 struct rejection {

@@ -56,8 +56,6 @@ namespace shardfit {
 inline void attach_storage(placement& p, const cluster& c, const model_profile& m) {
   const model_ref ref = model_ref_of(m);
   const bytes whole = m.disk_bytes();
-  // vLLM: pipeline stages in order; their first layers follow from the layers per stage.
-  std::uint32_t first = 0;
   std::vector<std::string> volumes_read;
   p.storage = {};
   std::size_t readers = 0;
@@ -71,16 +69,8 @@ inline void attach_storage(placement& p, const cluster& c, const model_profile& 
     if (p.engine == backend::llama_cpp && w.role == worker_role::rpc) continue;
     ++readers;
     bytes need = whole;
-    if (p.engine == backend::vllm && p.pipeline_parallel > 1 && !w.gpus.empty()) {
-      // The layers of every stage the worker holds (one GPU of each stage tells).
-      std::uint32_t count = 0;
-      std::uint32_t last_stage = w.stage;
-      for (std::size_t g = 0; g < w.gpus.size(); ++g) {
-        if (g == 0 || w.gpus[g].stage != w.gpus[g - 1].stage) count += w.gpus[g].layers;
-        last_stage = std::max(last_stage, w.gpus[g].stage);
-      }
-      need = m.disk_bytes_for(first, count, w.stage == 0, last_stage + 1 == p.pipeline_parallel);
-      first += count;
+    if (const layers_read r = layers_read_by(p, i); !r.whole) {
+      need = m.disk_bytes_for(r.first, r.count, r.input, r.output);
       w.partial = need < whole;
     }
     const model_location where = c.locate_model(w.worker, ref);
