@@ -53,7 +53,8 @@ std::vector<std::string> engine_spellings(int argc, const char* const* argv) {
 
 }  // namespace
 
-int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
+        bool err_is_terminal) {
   CLI::App app{
       "shardfit: where can this model run, and how?\n"
       "Finds model shard sets, reads their metadata, estimates memory and plans placements.",
@@ -64,7 +65,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     return std::string("shardfit: ") + e.what() + "\nRun 'shardfit --help' for usage.\n";
   });
 
-  streams io{out, err};
+  streams io{out, err, err_is_terminal};
   std::vector<command> commands;
   commands.push_back(add_inspect(app, io));
   commands.push_back(add_estimate(app, io));

@@ -14,6 +14,7 @@ enum exit_code : int {
 };
 
 /// Runs the tool with `argv` (argv[0] is the program name); returns the exit code.
-int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
+int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
+        bool err_is_terminal = false);
 
 }  // namespace shardfit::cli

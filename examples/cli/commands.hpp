@@ -22,6 +22,7 @@ namespace shardfit::cli {
 struct streams {
   std::ostream& out;
   std::ostream& err;
+  bool err_is_terminal = false;  ///< progress redraws one line on a terminal, else prints lines
 };
 
 /// A registered subcommand: its CLI11 app and the action to run once it parsed.

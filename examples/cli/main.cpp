@@ -3,6 +3,8 @@
 
 #include <iostream>
 
+#include <unistd.h>
+
 int main(int argc, char** argv) {
-  return shardfit::cli::run(argc, argv, std::cout, std::cerr);
+  return shardfit::cli::run(argc, argv, std::cout, std::cerr, ::isatty(2) == 1);
 }

@@ -1,6 +1,7 @@
 // Layer-aligned resharding of synthetic checkpoints with real (patterned) tensor data.
 #include <shardfit/formats/gguf_writer.hpp>
 #include <shardfit/model/load.hpp>
+#include <shardfit/reshard/interrupt.hpp>
 #include <shardfit/reshard/reshard.hpp>
 
 #include <gtest/gtest.h>
@@ -13,7 +14,11 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
+#include <optional>
+#include <regex>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -231,7 +236,213 @@ TEST(Reshard, RefusesToOverwriteWithoutForceAndNeverTheSource) {
     write_reshard(same, o);
     FAIL() << "overwrote the source";
   } catch (const shardfit::error& e) {
-    EXPECT_NE(std::string(e.what()).find("is a file of the source"), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()),
+              d.path() +
+                  ": is the source's directory; reshard in place (the old set is replaced once "
+                  "the new one verifies) or choose another output directory");
+  }
+}
+
+// Issue 19: the output is a model directory (config, generation config, tokenizer and chat
+// template copied; other files not), and replacing a set with force removes its old shards.
+TEST(Reshard, CopiesTheModelFilesAndForceRemovesTheReplacedShards) {
+  temp_dir d;
+  write_st(d / "in/model.safetensors", tiny_checkpoint(6));
+  d.write("in/config.json", R"({"model_type":"llama"})");
+  d.write("in/generation_config.json", R"({"temperature":0.6})");
+  d.write("in/tokenizer.json", R"({"version":"1.0"})");
+  d.write("in/tokenizer_config.json", R"({"chat_template":null})");
+  d.write("in/chat_template.jinja", "{{ messages }}");
+  d.write("in/README.md", "not a model file");
+  reshard_options o;
+  o.max_shard_size = parse_bytes("8KB");
+  const auto plan = plan_reshard(d / "in/model.safetensors", d / "out", o);
+  ASSERT_EQ(plan.companion_files.size(), 5U);
+  const auto done = write_reshard(plan, o);
+  for (const char* f : {"config.json", "generation_config.json", "tokenizer.json",
+                        "tokenizer_config.json", "chat_template.jinja"}) {
+    EXPECT_EQ(read_all(d / "out/" + f), read_all(d / "in/" + f)) << f;
+  }
+  EXPECT_FALSE(std::filesystem::exists(d / "out/README.md"));
+  EXPECT_EQ(done.files.size(), 4U + 5U + 1U);
+  EXPECT_EQ(done.files.back(), d / "out/model.safetensors.index.json");  // the index last
+
+  // Again with a larger limit: 2 shards replace 4 only with force, and the old 3rd and 4th
+  // shards do not stay behind as foreign files.
+  o.max_shard_size = parse_bytes("16KB");
+  const auto bigger = plan_reshard(d / "in/model.safetensors", d / "out", o);
+  ASSERT_EQ(bigger.shards.size(), 2U);
+  try {
+    write_reshard(bigger, o);
+    FAIL() << "replaced a set without force";
+  } catch (const shardfit::error& e) {
+    EXPECT_NE(std::string(e.what()).find("already exists (use --force"), std::string::npos)
+        << e.what();
+  }
+  o.force = true;
+  const auto replaced = write_reshard(bigger, o);
+  EXPECT_EQ(
+      replaced.removed,
+      (std::vector<std::string>{
+          d / "out/model-00001-of-00004.safetensors", d / "out/model-00002-of-00004.safetensors",
+          d / "out/model-00003-of-00004.safetensors", d / "out/model-00004-of-00004.safetensors"}));
+  const auto found = discover(d / "out");
+  ASSERT_EQ(found.sets.size(), 1U);
+  EXPECT_TRUE(found.sets[0].complete());
+  EXPECT_EQ(found.sets[0].files.size(), 2U);
+  EXPECT_TRUE(found.sets[0].foreign.empty());
+  expect_tensors_intact(d / "out", bigger);
+}
+
+// Issue 19: --out equal to the source needs in_place, which keeps the old set until the new
+// one verifies, then puts the new one in place and removes the old file.
+TEST(Reshard, InPlaceReplacesTheSourceSetOnceTheNewOneVerifies) {
+  temp_dir d;
+  write_st(d / "m/model.safetensors", tiny_checkpoint(6));
+  d.write("m/config.json", "{}");
+  reshard_options o;
+  o.max_shard_size = parse_bytes("8KB");
+  o.in_place = true;
+  const auto plan = plan_reshard(d / "m/model.safetensors", d / "m", o);
+  // A failure during verification leaves the source as it was.
+  reshard_options failing = o;
+  failing.progress = [](const reshard_progress& p) {
+    if (p.phase == "verify") throw std::runtime_error("injected");
+  };
+  const std::string before = read_all(d / "m/model.safetensors");
+  EXPECT_THROW(write_reshard(plan, failing), std::runtime_error);
+  EXPECT_EQ(read_all(d / "m/model.safetensors"), before);
+  const auto done = write_reshard(plan, o);
+  EXPECT_EQ(done.removed, (std::vector<std::string>{d / "m/model.safetensors"}));
+  const auto found = discover(d / "m");
+  ASSERT_EQ(found.sets.size(), 1U);
+  EXPECT_TRUE(found.sets[0].complete());
+  EXPECT_EQ(found.sets[0].files.size(), 4U);
+  EXPECT_EQ(read_all(d / "m/config.json"), "{}");  // kept, not copied onto itself
+  expect_tensors_intact(d / "m", plan);
+  // In place elsewhere than the source's directory is refused.
+  EXPECT_THROW(write_reshard(plan_reshard(d / "m", d / "other", o), o), shardfit::error);
+}
+
+// Issue 19: free space is checked before anything is written.
+TEST(Reshard, RefusesWhenTheOutputFilesystemIsTooSmall) {
+  temp_dir d;
+  write_st(d / "model.safetensors", tiny_checkpoint(6));
+  reshard_options o;
+  o.max_shard_size = parse_bytes("8KB");
+  o.free_space = [](const std::string&) { return std::optional<bytes>(bytes{10000}); };
+  const auto plan = plan_reshard(d / "model.safetensors", d / "out", o);
+  try {
+    write_reshard(plan, o);
+    FAIL() << "wrote past the free space";
+  } catch (const shardfit::error& e) {
+    EXPECT_EQ(e.code(), errc::limit_exceeded);
+    std::uint64_t shards = 0;
+    for (const auto& s : plan.shards) shards += s.size.count();
+    EXPECT_EQ(e.message(), "the new set needs " +
+                               to_string_decimal(bytes{shards + detail::index_json(plan).size()}) +
+                               " but its filesystem has 10.00 kB free");
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(d / "out"));
+  // What the dry run reports: the shards' bytes plus an upper bound of the index's.
+  std::uint64_t shards = 0;
+  for (const auto& s : plan.shards) shards += s.size.count();
+  EXPECT_GE(plan.bytes_to_write().count(), shards + detail::index_json(plan).size());
+  EXPECT_LE(plan.bytes_to_write().count(), shards + 2 * detail::index_json(plan).size());
+}
+
+// Issue 19: SIGINT/SIGTERM at any point (before the first shard is done, between shards,
+// during verification) stop the run, remove the working directory and leave the source as it
+// was and nothing in the output; a run SIGKILL stopped leaves a locked working directory that
+// the next run removes, saying so.
+TEST(Reshard, ASignalStopsTheRunAndRemovesWhatItWrote) {
+  temp_dir d;
+  write_st(d / "model.safetensors", tiny_checkpoint(6));
+  const std::string before = read_all(d / "model.safetensors");
+  reshard_options o;
+  o.max_shard_size = parse_bytes("8KB");
+  o.buffer_size = 1024;
+  const auto plan = plan_reshard(d / "model.safetensors", d / "out", o);
+  struct point {
+    const char* name;
+    std::function<bool(const reshard_progress&)> at;
+    int sig;
+  };
+  const std::vector<point> points = {
+      {"before the first shard", [](const reshard_progress&) { return true; }, SIGINT},
+      {"between shards",
+       [](const reshard_progress& p) { return p.phase == "write" && p.shard == 1; }, SIGTERM},
+      {"during verification", [](const reshard_progress& p) { return p.phase == "verify"; },
+       SIGTERM}};
+  for (const auto& pt : points) {
+    std::filesystem::remove_all(d / "out");
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      interrupt_guard guard;
+      reshard_options c = o;
+      c.cancelled = interrupt_guard::requested;
+      bool sent = false;
+      c.progress = [&](const reshard_progress& p) {
+        if (!sent && pt.at(p)) {
+          sent = true;
+          ::raise(pt.sig);
+        }
+      };
+      try {
+        write_reshard(plan, c);
+      } catch (const shardfit::error& e) {
+        ::_exit(e.code() == errc::interrupted ? 128 + interrupt_guard::signal() : 3);
+      } catch (...) {
+        ::_exit(4);
+      }
+      ::_exit(0);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFEXITED(status)) << pt.name;
+    EXPECT_EQ(WEXITSTATUS(status), 128 + pt.sig) << pt.name;
+    EXPECT_EQ(read_all(d / "model.safetensors"), before) << pt.name;
+    EXPECT_TRUE(std::filesystem::is_empty(d / "out")) << pt.name;
+  }
+
+  // SIGKILL cannot be caught: the working directory stays, locked by a process that is gone.
+  std::filesystem::remove_all(d / "out");
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    reshard_options c = o;
+    c.progress = [](const reshard_progress& p) {
+      if (p.shard == 2) ::raise(SIGKILL);
+    };
+    write_reshard(plan, c);
+    ::_exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  const auto left = leftover_work_dirs(d / "out");
+  ASSERT_EQ(left.size(), 1U);
+  EXPECT_NE(left[0].find("process " + std::to_string(child) + ", left by a run that was stopped"),
+            std::string::npos)
+      << left[0];
+  const auto done = write_reshard(plan, o);
+  ASSERT_EQ(done.cleaned.size(), 1U);
+  EXPECT_EQ(done.cleaned[0].rfind("removed " + d / "out/.shardfit-reshard-", 0), 0U)
+      << done.cleaned[0];
+  EXPECT_TRUE(leftover_work_dirs(d / "out").empty());
+  expect_tensors_intact(d / "out", plan);
+
+  // A working directory whose process still runs (this one) stops a second writer.
+  std::filesystem::create_directories(d / "busy/.shardfit-reshard-abc123");
+  d.write("busy/.shardfit-reshard-abc123/lock", std::to_string(::getpid()) + "\n");
+  try {
+    write_reshard(plan_reshard(d / "model.safetensors", d / "busy", o), o);
+    FAIL() << "wrote beside a running reshard";
+  } catch (const shardfit::error& e) {
+    EXPECT_EQ(e.message(), "another reshard (process " + std::to_string(::getpid()) +
+                               ") is writing here (" + d / "busy/.shardfit-reshard-abc123" +
+                               "); wait for it or stop it");
   }
 }
 
@@ -392,6 +603,9 @@ TEST(CliReshard, DryRunPrintsThePlanAndWritesNothing) {
   auto r = shardfit::test::run_cli({"reshard", d / "model.safetensors", "--max-shard-size", "8KB",
                                     "--out", d / "out", "--dry-run"});
   EXPECT_EQ(r.code, 0) << r.err;
+  // The bytes it would write and the room there.
+  EXPECT_NE(r.out.find("\nwould write "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" free on its filesystem\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("into 4 safetensors shards of at most 8.00 kB (dry run)"), std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("model-00001-of-00004.safetensors"), std::string::npos);
@@ -412,6 +626,40 @@ TEST(CliReshard, DryRunPrintsThePlanAndWritesNothing) {
                                "--out", d / "out", "--format", "gguf"});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("converting is not resharding"), std::string::npos) << r.err;
+}
+
+// Issue 19: progress into a file or pipe is plain lines (no carriage returns), at most one per
+// 5% of each phase, each with the bytes done, the rate and the time left; --quiet prints none.
+TEST(CliReshard, ProgressIsPlainLinesWhenNotATerminal) {
+  temp_dir d;
+  write_st(d / "model.safetensors", tiny_checkpoint(40));
+  auto r = shardfit::test::run_cli({"reshard", d / "model.safetensors", "--max-shard-size", "16KB",
+                                    "--out", d / "out", "--no-sync"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.err.find('\r'), std::string::npos);
+  std::istringstream lines(r.err);
+  std::string line;
+  std::map<std::string, int> per_phase;
+  const std::regex shape(R"((write |verify) +\d{1,3}% [0-9.]+ [kMG]?B / [0-9.]+ [kMG]?B.*)");
+  while (std::getline(lines, line)) {
+    EXPECT_TRUE(std::regex_match(line, shape)) << line;
+    ++per_phase[line.substr(0, line.find(' '))];
+  }
+  EXPECT_GE(per_phase["write"], 2);
+  EXPECT_LE(per_phase["write"], 21);
+  EXPECT_GE(per_phase["verify"], 2);
+  EXPECT_LE(per_phase["verify"], 21);
+  EXPECT_NE(r.err.find("write  100% "), std::string::npos) << r.err;
+  r = shardfit::test::run_cli({"reshard", d / "model.safetensors", "--max-shard-size", "16KB",
+                               "--out", d / "out2", "--quiet"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  // In place from the tool: --out may be left out.
+  r = shardfit::test::run_cli(
+      {"reshard", d / "model.safetensors", "--max-shard-size", "16KB", "--in-place", "-q"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("removed 1 file of the replaced set"), std::string::npos) << r.out;
+  EXPECT_FALSE(std::filesystem::exists(d / "model.safetensors"));
 }
 
 }  // namespace

@@ -30,6 +30,7 @@ enum class errc : int {
   contract_violation,    ///< a policy broke its documented contract (a score outside [0, 100])
   already_exists,        ///< an output exists and overwriting it was not asked for
   truncated,             ///< a file ends before the header or data its own header declares
+  interrupted,           ///< stopped on request (a signal); what it had begun was undone
 };
 
 /// @brief A stable lowercase name for an error code ("invalid_format").
@@ -59,6 +60,8 @@ enum class errc : int {
       return "already_exists";
     case errc::truncated:
       return "truncated";
+    case errc::interrupted:
+      return "interrupted";
   }
   return "unknown";
 }

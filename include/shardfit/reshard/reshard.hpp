@@ -35,6 +35,7 @@
 #include <shardfit/io/filesystem.hpp>
 #include <shardfit/model/load.hpp>  // the tensor naming rules (place_hf_tensor, place_gguf_tensor)
 #include <shardfit/reshard/detail/stream_hash.hpp>
+#include <shardfit/reshard/detail/work_area.hpp>
 
 #include <algorithm>
 #include <cerrno>
@@ -50,6 +51,7 @@
 #include <utility>
 #include <vector>
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -73,11 +75,23 @@ struct reshard_progress {
 struct reshard_options {
   bytes max_shard_size;  ///< the limit per output file, headers included
   std::string stem;      ///< output name stem; empty: the source set's name
-  bool force = false;    ///< replace an existing set of the same names
-  bool sync = true;      ///< fsync every shard before it is renamed into place
+  /// Replace an existing set of the same name in the output directory: its files are
+  /// overwritten or, when the new set has other names, removed once the new set is in place.
+  bool force = false;
+  /// Reshard into the source's own directory, replacing the source set: the old set stays
+  /// until the new one is written and verified, then the new files are renamed into place
+  /// (the index last) and the old shards removed. Needed when the output is the source's
+  /// directory.
+  bool in_place = false;
+  bool sync = true;  ///< fsync every shard before it is renamed into place
   std::size_t buffer_size = std::size_t{8} << 20U;  ///< copy buffer; at most 64 MiB
   /// Called as bytes are written and verified; may throw to abort (nothing is then left behind).
   std::function<void(const reshard_progress&)> progress;
+  /// Polled between chunks: true stops the run with `errc::interrupted`, removing the working
+  /// directory (see `interrupt_guard` for SIGINT and SIGTERM).
+  std::function<bool()> cancelled;
+  /// Bytes free on the filesystem of a directory; default: statvfs. Nothing: unknown (no check).
+  std::function<std::optional<bytes>(const std::string&)> free_space;
 };
 
 /// @brief One tensor of the plan and where its bytes come from.
@@ -116,16 +130,84 @@ struct reshard_plan {
   std::uint32_t alignment = 32;                               ///< GGUF data alignment
   bytes tensor_bytes;                                         ///< sum of the tensors' bytes
   std::vector<std::string> warnings;
+  std::string source_dir;    ///< the directory holding the source set
+  std::string source_index;  ///< the source set's index file, when it has one
+  /// Files beside a safetensors source that make a directory loadable as a model (config,
+  /// generation config, tokenizer, chat template, processor config): copied beside the shards.
+  std::vector<std::string> companion_files;
+  bytes companion_bytes;  ///< their sizes
+
+  /// @brief Bytes the run writes: shards, index (an upper bound) and companion files.
+  [[nodiscard]] bytes bytes_to_write() const {
+    bytes b = companion_bytes;
+    for (const auto& s : shards) b += s.size;
+    if (!index_file.empty()) {
+      // Each entry: the tensor name, the shard's file name and JSON punctuation.
+      std::uint64_t idx = 128;
+      for (const auto& t : tensors) idx += t.name.size() * 2 + 16;
+      for (const auto& s : shards) idx += s.file.size() * s.tensors.size();
+      b += bytes{idx};
+    }
+    return b;
+  }
 };
 
 /// @brief What `write_reshard` did.
 struct reshard_result {
-  std::vector<std::string> files;  ///< paths written (shards, then the index)
+  std::vector<std::string> files;  ///< paths written (shards, companion files, then the index)
   bytes written;                   ///< bytes of all files written
   std::size_t verified_tensors = 0;
+  std::vector<std::string> removed;  ///< files of the replaced set removed after the new one
+  /// Working directories of runs that were killed, removed before this run (what and why).
+  std::vector<std::string> cleaned;
 };
 
+/// @brief Working directories (`.shardfit-reshard-*`) in `out_dir` left by runs whose process
+/// is gone, and ones a running reshard holds: "path (size, process N[, still running])".
+[[nodiscard]] inline std::vector<std::string> leftover_work_dirs(const std::string& out_dir) {
+  std::vector<std::string> out;
+  for (const auto& w : detail::find_work_dirs(out_dir)) {
+    std::string s = w.path + " (" + to_string_decimal(w.size) + " of partial files";
+    if (w.pid) s += ", process " + std::to_string(*w.pid);
+    s += w.alive ? ", still running)" : ", left by a run that was stopped)";
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+/// @brief Bytes free on the filesystem that holds (or will hold) `dir`; nothing when unknown.
+[[nodiscard]] inline std::optional<bytes> free_space(const std::string& dir) {
+  return detail::filesystem_free(dir);
+}
+
 namespace detail {
+
+// Files a model directory needs beside its weights: configs, tokenizer, chat template.
+inline bool is_model_companion(std::string_view name) {
+  static constexpr std::string_view exact[] = {"config.json",
+                                               "generation_config.json",
+                                               "special_tokens_map.json",
+                                               "added_tokens.json",
+                                               "vocab.json",
+                                               "vocab.txt",
+                                               "merges.txt",
+                                               "preprocessor_config.json",
+                                               "processor_config.json",
+                                               "chat_template.json",
+                                               "params.json",
+                                               "video_preprocessor_config.json",
+                                               "tokenizer_config.json",
+                                               "tokenizer.json",
+                                               "tokenizer.model"};
+  for (const auto e : exact) {
+    if (name == e) return true;
+  }
+  const auto ends = [&](std::string_view suffix) {
+    return name.size() >= suffix.size() && name.substr(name.size() - suffix.size()) == suffix;
+  };
+  return (name.substr(0, 9) == "tokenizer" && !ends(".safetensors")) || ends(".jinja") ||
+         ends(".tiktoken");
+}
 
 inline void append_json_string(std::string& out, std::string_view s) {
   out += '"';
@@ -361,34 +443,6 @@ class output_file {
   std::uint64_t written_ = 0;
 };
 
-// A hidden working directory in the target, removed (with what is left in it) on scope exit.
-class work_dir {
- public:
-  explicit work_dir(const std::string& parent) {
-    std::string tmpl = join_path(parent, ".shardfit-reshard-XXXXXX");
-    if (::mkdtemp(tmpl.data()) == nullptr) {
-      throw error::io(parent,
-                      std::string("cannot create a working directory: ") + std::strerror(errno));
-    }
-    path_ = tmpl;
-  }
-  work_dir(const work_dir&) = delete;
-  work_dir& operator=(const work_dir&) = delete;
-  ~work_dir() {
-    for (const auto& f : files_) ::unlink(f.c_str());
-    ::rmdir(path_.c_str());
-  }
-  [[nodiscard]] std::string file(std::string_view final_name) {
-    files_.push_back(join_path(path_, std::string(final_name) + ".partial"));
-    return files_.back();
-  }
-  [[nodiscard]] const std::string& path() const noexcept { return path_; }
-
- private:
-  std::string path_;
-  std::vector<std::string> files_;
-};
-
 inline void make_dirs(const std::string& dir) {
   if (dir.empty()) return;
   struct stat st {};
@@ -468,6 +522,16 @@ template <byte_readable_filesystem Fs = posix_filesystem>
     throw error::invalid_argument("the output stem '" + plan.stem + "' must be a plain file name");
   }
   for (const auto& f : set->files) plan.source_files.push_back(f.path);
+  plan.source_dir = set->directory;
+  plan.source_index = set->index_path;
+  if (set->format == model_format::safetensors) {
+    for (const auto& e : fs.list(set->directory)) {
+      if (e.stat.kind != file_kind::regular || !detail::is_model_companion(e.name)) continue;
+      plan.companion_files.push_back(join_path(set->directory, e.name));
+      plan.companion_bytes += e.stat.size;
+    }
+    std::sort(plan.companion_files.begin(), plan.companion_files.end());
+  }
 
   if (set->format == model_format::safetensors) {
     plan.format = reshard_format::safetensors;
@@ -567,9 +631,85 @@ template <byte_readable_filesystem Fs = posix_filesystem>
   return plan;
 }
 
-/// @brief Writes the planned shards (and index), verifies them, then renames them into place.
-/// @throws shardfit::error when an output file exists (without `force`), would replace a source
-/// file, or any read, write or verification fails; nothing is left behind then.
+namespace detail {
+
+// The index file of a planned safetensors set.
+inline std::string index_json(const reshard_plan& plan) {
+  std::string json =
+      "{\n  \"metadata\": {\n    \"total_size\": " + std::to_string(plan.tensor_bytes.count()) +
+      "\n  },\n  \"weight_map\": {";
+  std::vector<std::pair<std::string_view, std::string_view>> map;
+  for (const auto& s : plan.shards) {
+    for (const auto ti : s.tensors) map.emplace_back(plan.tensors[ti].name, s.file);
+  }
+  std::sort(map.begin(), map.end());
+  for (std::size_t i = 0; i < map.size(); ++i) {
+    json += i == 0 ? "\n    " : ",\n    ";
+    append_json_string(json, map[i].first);
+    json += ": ";
+    append_json_string(json, map[i].second);
+  }
+  json += "\n  }\n}\n";
+  return json;
+}
+
+inline std::string base_name(const std::string& path) {
+  const auto slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// The files of a set named `stem` (its shards, single file and index) in `dir`.
+inline std::vector<std::string> files_of_set(const std::string& dir, const std::string& stem,
+                                             reshard_format format) {
+  std::vector<std::string> out;
+  const std::string ext = format == reshard_format::gguf ? ".gguf" : ".safetensors";
+  DIR* d = ::opendir(dir.empty() ? "." : dir.c_str());
+  if (d == nullptr) return out;
+  while (const dirent* e = ::readdir(d)) {
+    const std::string name(e->d_name);
+    bool ours = name == stem + ext || name == stem + ext + ".index.json";
+    if (!ours && name.size() > ext.size() &&
+        name.compare(name.size() - ext.size(), ext.size(), ext) == 0) {
+      const auto shard = parse_shard_name(name);
+      ours = shard && shard->stem == stem;
+    }
+    if (ours) out.push_back(join_path(dir, name));
+  }
+  ::closedir(d);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Copies `from` to `to` through `buffer`, polling `tick` per chunk.
+template <class Tick>
+std::uint64_t copy_file(const std::string& from, const std::string& to,
+                        std::vector<std::byte>& buffer, bool sync, Tick&& tick) {
+  const byte_source src = byte_source::from_file(from);
+  output_file out(to);
+  const auto got = for_each_chunk(src, 0, src.size(), buffer, [&](std::span<const std::byte> c) {
+    out.write(c);
+    tick();
+  });
+  if (got != src.size()) throw error::io(from, "changed while it was copied");
+  out.finish(sync);
+  out.keep();
+  return got;
+}
+
+}  // namespace detail
+
+/// @brief Writes the planned shards (and index, and the companion files that make the output a
+/// loadable model directory), verifies them, then renames them into place.
+///
+/// Before writing, working directories that killed runs left in the output directory are
+/// removed (reported in `reshard_result::cleaned`); one a running reshard holds stops this run;
+/// the output filesystem must have room for everything the run writes. A set of the same name
+/// already there is replaced only with `force` (or `in_place`, in the source's directory), and
+/// its files that the new set does not overwrite are removed once the new set is in place.
+/// @throws shardfit::error when an output file exists (without `force`), the output is the
+/// source's directory (without `in_place`), the disk is too small, the run is cancelled
+/// (`errc::interrupted`), or any read, write or verification fails; nothing is left behind
+/// then, and the source is untouched.
 /// @tparam Fs a `byte_readable_filesystem` the source is read through (default: POSIX); the
 /// shards are written to the local filesystem.
 template <byte_readable_filesystem Fs = posix_filesystem>
@@ -577,19 +717,86 @@ reshard_result write_reshard(const reshard_plan& plan, const reshard_options& op
                              const Fs& fs = Fs{}) {
   const std::size_t buffer_size =
       std::clamp<std::size_t>(options.buffer_size, std::size_t{64} << 10U, std::size_t{64} << 20U);
+  reshard_result result;
   detail::make_dirs(plan.out_dir);
+
+  // Leftovers of killed runs go; a live run in the same directory stops this one.
+  for (const auto& w : detail::find_work_dirs(plan.out_dir)) {
+    if (w.alive) {
+      throw error(errc::already_exists, plan.out_dir,
+                  "another reshard (process " + std::to_string(*w.pid) + ") is writing here (" +
+                      w.path + "); wait for it or stop it");
+    }
+    detail::remove_work_dir(w.path);
+    result.cleaned.push_back("removed " + w.path + " (" + to_string_decimal(w.size) +
+                             " of partial files left by a run that was stopped" +
+                             (w.pid ? ", process " + std::to_string(*w.pid) : std::string()) + ")");
+  }
+
+  const bool into_source_dir =
+      !plan.source_dir.empty() && detail::same_file(plan.out_dir, plan.source_dir);
+  if (into_source_dir && !options.in_place) {
+    throw error::invalid_argument(
+        plan.out_dir +
+        ": is the source's directory; reshard in place (the old set is replaced once the new "
+        "one verifies) or choose another output directory");
+  }
+  if (options.in_place && !into_source_dir) {
+    throw error::invalid_argument(plan.out_dir +
+                                  ": an in-place reshard writes into the source's directory " +
+                                  plan.source_dir);
+  }
+
   std::vector<std::string> finals;
   for (const auto& s : plan.shards) finals.push_back(join_path(plan.out_dir, s.file));
+  std::vector<std::string> companions;  // copied: not already in the output directory
+  if (!into_source_dir) {
+    for (const auto& c : plan.companion_files) {
+      const std::string target = join_path(plan.out_dir, detail::base_name(c));
+      if (detail::exists(target) && !options.force) {
+        throw error::invalid_argument(target + ": already exists (use --force to replace the set)");
+      }
+      companions.push_back(c);
+      finals.push_back(target);
+    }
+  }
   if (!plan.index_file.empty()) finals.push_back(join_path(plan.out_dir, plan.index_file));
+
+  // The set being replaced: the source set in place, a set of the same name with force.
+  std::vector<std::string> replaced = detail::files_of_set(plan.out_dir, plan.stem, plan.format);
+  if (options.in_place) {
+    replaced.insert(replaced.end(), plan.source_files.begin(), plan.source_files.end());
+    if (!plan.source_index.empty()) replaced.push_back(plan.source_index);
+  }
   for (const auto& f : finals) {
     for (const auto& src : plan.source_files) {
-      if (detail::same_file(f, src)) {
+      if (!options.in_place && detail::same_file(f, src)) {
         throw error::invalid_argument(f + ": is a file of the source; choose another --out");
       }
     }
-    if (!options.force && detail::exists(f)) {
+    if (!options.force && !options.in_place && detail::exists(f)) {
       throw error::invalid_argument(f + ": already exists (use --force to replace the set)");
     }
+  }
+  if (!options.force && !options.in_place && !replaced.empty()) {
+    throw error::invalid_argument(replaced.front() + ": a set named '" + plan.stem +
+                                  "' is already there (use --force to replace the set)");
+  }
+
+  // Room for everything written: the replaced set is removed only after the new one verifies.
+  const std::string index = plan.index_file.empty() ? std::string() : detail::index_json(plan);
+  bytes need = plan.index_file.empty() ? bytes{} : bytes{index.size()};
+  for (const auto& s : plan.shards) need += s.size;
+  if (!into_source_dir) need += plan.companion_bytes;
+  const auto free =
+      options.free_space ? options.free_space(plan.out_dir) : detail::filesystem_free(plan.out_dir);
+  if (free && *free < need) {
+    throw error(errc::limit_exceeded, plan.out_dir,
+                "the new set needs " + to_string_decimal(need) + " but its filesystem has " +
+                    to_string_decimal(*free) + " free" +
+                    (replaced.empty() ? std::string()
+                                      : " (the set it replaces is removed only after the new "
+                                        "one verifies)"));
   }
 
   std::vector<byte_source> sources;
@@ -599,9 +806,17 @@ reshard_result write_reshard(const reshard_plan& plan, const reshard_options& op
     gsrc.emplace(gguf_set::open(plan.source_files.front(), fs));
 
   detail::work_dir work(plan.out_dir);
+  const auto check_cancel = [&] {
+    if (options.cancelled && options.cancelled()) {
+      throw error(errc::interrupted, plan.out_dir,
+                  "interrupted; removed the working directory " + work.path() +
+                      " and everything written so far (the source and the files that were "
+                      "there are untouched)");
+    }
+  };
+  check_cancel();
   std::vector<std::byte> buffer(buffer_size);
   std::vector<std::uint64_t> checksums(plan.tensors.size(), 0);
-  reshard_result result;
   const bytes total = plan.tensor_bytes;
   bytes done{};
   std::vector<std::string> temps;
@@ -631,6 +846,7 @@ reshard_result write_reshard(const reshard_plan& plan, const reshard_options& op
             if (options.progress)
               options.progress(
                   {"write", si, static_cast<std::uint32_t>(plan.shards.size()), done, total});
+            check_cancel();
           });
       if (got != t.size) {
         throw error::io(plan.source_files[t.source_file],
@@ -648,25 +864,15 @@ reshard_result write_reshard(const reshard_plan& plan, const reshard_options& op
     temps.push_back(out.path());
     result.written += bytes{out.written()};
   }
+  for (const auto& c : companions) {
+    const std::string temp = work.file(detail::base_name(c));
+    result.written += bytes{detail::copy_file(c, temp, buffer, options.sync, check_cancel)};
+    temps.push_back(temp);
+  }
   std::string index_temp;
   if (!plan.index_file.empty()) {
-    std::string json =
-        "{\n  \"metadata\": {\n    \"total_size\": " + std::to_string(plan.tensor_bytes.count()) +
-        "\n  },\n  \"weight_map\": {";
-    std::vector<std::pair<std::string_view, std::string_view>> map;
-    for (const auto& s : plan.shards) {
-      for (const auto ti : s.tensors) map.emplace_back(plan.tensors[ti].name, s.file);
-    }
-    std::sort(map.begin(), map.end());
-    for (std::size_t i = 0; i < map.size(); ++i) {
-      json += i == 0 ? "\n    " : ",\n    ";
-      detail::append_json_string(json, map[i].first);
-      json += ": ";
-      detail::append_json_string(json, map[i].second);
-    }
-    json += "\n  }\n}\n";
     detail::output_file out(work.file(plan.index_file));
-    out.write(std::as_bytes(std::span<const char>(json.data(), json.size())));
+    out.write(std::as_bytes(std::span<const char>(index.data(), index.size())));
     out.finish(options.sync);
     out.keep();
     index_temp = out.path();
@@ -720,6 +926,7 @@ reshard_result write_reshard(const reshard_plan& plan, const reshard_options& op
             if (options.progress)
               options.progress(
                   {"verify", si, static_cast<std::uint32_t>(plan.shards.size()), done, total});
+            check_cancel();
           });
       if (got != t.size) {
         throw error::format(temps[si], "ends inside tensor '" + t.name + "'");
@@ -737,8 +944,10 @@ reshard_result write_reshard(const reshard_plan& plan, const reshard_options& op
       throw error::format(index_temp, "does not list the planned tensors and total size");
     }
   }
+  check_cancel();
 
-  // Into place: shards first, the index last (a set without its index is visibly incomplete).
+  // Into place: shards and companions first, the index last (a set without its index is
+  // visibly incomplete; in place, the new index replaces the old one in one rename).
   std::vector<std::string> sources_to_move = temps;
   if (!index_temp.empty()) sources_to_move.push_back(index_temp);
   for (std::size_t i = 0; i < sources_to_move.size(); ++i) {
@@ -746,6 +955,20 @@ reshard_result write_reshard(const reshard_plan& plan, const reshard_options& op
       throw error::io(finals[i], std::string("cannot rename into place: ") + std::strerror(errno));
     }
     result.files.push_back(finals[i]);
+  }
+  // Then the replaced set's files that the new set did not overwrite.
+  std::sort(replaced.begin(), replaced.end());
+  replaced.erase(std::unique(replaced.begin(), replaced.end()), replaced.end());
+  for (const auto& f : replaced) {
+    const bool kept = std::any_of(finals.begin(), finals.end(), [&](const std::string& n) {
+      return n == f || detail::same_file(n, f);
+    });
+    if (kept) continue;
+    if (::unlink(f.c_str()) != 0 && errno != ENOENT) {
+      throw error::io(
+          f, std::string("cannot remove the replaced set's file: ") + std::strerror(errno));
+    }
+    result.removed.push_back(f);
   }
   return result;
 }
