@@ -11,6 +11,7 @@
 #include <shardfit/format.hpp>
 #include <shardfit/json.hpp>
 #include <shardfit/model/load.hpp>
+#include <shardfit/plan/kubernetes.hpp>
 #include <shardfit/plan/launch.hpp>
 #include <shardfit/plan/planner.hpp>
 
@@ -35,6 +36,9 @@ struct plan_options {
   std::string revision = "main";
   inventory_cli_options inventory;
   std::string emit = "table";
+  std::string k8s_name;
+  std::string k8s_namespace;
+  std::string image;
   std::string model_path;
   std::string repo;
   std::optional<std::uint32_t> port;
@@ -205,6 +209,21 @@ int run_plan(const plan_options& o, const CLI::App& sub, streams& io) {
                 "the GGUF with --model-path"
           : std::string();
 
+  if (o.emit == "k8s") {
+    if (!r.chosen) {
+      io.err << "shardfit: no fit; nothing to launch (run without --emit k8s for why)\n";
+      return exit_no_fit;
+    }
+    kubernetes_settings k;
+    k.name = o.k8s_name.empty() ? model.name : o.k8s_name;
+    k.ns = o.k8s_namespace;
+    if (!o.image.empty())
+      (rq.engine == backend::llama_cpp ? k.llama_image : k.vllm_image) = o.image;
+    io.out << kubernetes_manifests<nlohmann::ordered_json>(*r.chosen, inventory.snapshot(), ls, k)
+                  .dump(2)
+           << '\n';
+    return exit_ok;
+  }
   if (o.emit == "launch") {
     if (!r.chosen) {
       io.err << "shardfit: no fit; nothing to launch (run without --emit launch for why)\n";
@@ -328,8 +347,16 @@ command add_plan(CLI::App& app, streams& io) {
   sub->add_option("--alternatives", o->alternatives, "ranked alternatives to show (5)");
   sub->add_flag("--explain", o->explain, "list every rejected candidate with its rule");
   sub->add_flag("--json", o->json, "print JSON instead of a table (with the launch commands)");
-  sub->add_option("--emit", o->emit, "table (default) or launch: the commands that start the plan")
-      ->check(CLI::IsMember({"table", "launch"}));
+  sub->add_option("--emit", o->emit,
+                  "table (default), launch (the commands that start the plan) or k8s (Kubernetes "
+                  "objects for kubectl apply -f)")
+      ->check(CLI::IsMember({"table", "launch", "k8s"}));
+  sub->add_option("--k8s-name", o->k8s_name,
+                  "--emit k8s: the objects' name (default: the model's)");
+  sub->add_option("--k8s-namespace", o->k8s_namespace, "--emit k8s: their namespace");
+  sub->add_option("--image", o->image,
+                  "--emit k8s: the server image (default ghcr.io/ggml-org/llama.cpp:server-cuda "
+                  "or vllm/vllm-openai:latest)");
   sub->add_option("--model-path", o->model_path,
                   "the model path (or hub id) in launch commands of workers without a copy "
                   "(default: PATH)");

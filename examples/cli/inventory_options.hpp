@@ -22,6 +22,7 @@ namespace shardfit::cli {
 struct inventory_cli_options {
   std::string cluster;
   std::string kube_nodes;
+  std::string kube_pods;
   std::vector<std::string> nvidia_smi;  // WORKER=FILE
   std::vector<std::string> rocm_smi;    // WORKER=FILE
   bool local = false;
@@ -35,6 +36,8 @@ struct inventory_cli_options {
 inline void add_inventory_options(CLI::App& sub, inventory_cli_options& o) {
   sub.add_option("--cluster", o.cluster, "the cluster JSON file (- reads standard input)");
   sub.add_option("--kube-nodes", o.kube_nodes, "kubectl get nodes -o json output");
+  sub.add_option("--kube-pods", o.kube_pods,
+                 "kubectl get pods -A -o json output: GPUs its pods hold are not free");
   sub.add_option("--nvidia-smi", o.nvidia_smi,
                  "WORKER=FILE: nvidia-smi --query-gpu=index,name,memory.total,memory.used "
                  "--format=csv,noheader,nounits output of one worker (repeatable)");
@@ -99,7 +102,15 @@ inline cluster read_inventory(const inventory_cli_options& o, const local_option
   };
   per_worker(o.nvidia_smi, "--nvidia-smi", std::type_identity<nvidia_smi_inventory>{});
   per_worker(o.rocm_smi, "--rocm-smi", std::type_identity<rocm_smi_inventory>{});
-  return merge_clusters(std::move(parts));
+  cluster merged = merge_clusters(std::move(parts));
+  // Kubernetes: allocatable GPUs minus those the pods already on a node hold.
+  if (!o.kube_pods.empty()) {
+    take_pod_gpus(
+        merged,
+        parse_kubernetes_pods(read_input(o.kube_pods, std::size_t{256} << 20U), o.kube_pods),
+        &warnings);
+  }
+  return merged;
 }
 
 }  // namespace shardfit::cli

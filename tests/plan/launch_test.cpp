@@ -316,7 +316,7 @@ TEST(Launch, VllmAcrossWorkersStartsRayFirst) {
   c.workers.push_back(worker("b", 512_GiB, gpus(4, "A100-40GB", 40_GiB)));
   c.workers[0].address = "10.2.0.1";
   // Both mount the volume holding the model, at different paths.
-  c.volumes.push_back({"nfs", true, 4_TB, {{"hf/Llama-3.1-70B", "Llama-3.1-70B", bytes{}}}});
+  c.volumes.push_back({"nfs", true, 4_TB, {{"hf/Llama-3.1-70B", "Llama-3.1-70B", bytes{}}}, ""});
   c.workers[0].mounts.push_back({"/mnt/nfs", "nfs", true});
   c.workers[1].mounts.push_back({"/nfs", "nfs", true});
   plan_request rq;

@@ -22,7 +22,7 @@ placed_gpu pgpu(std::uint32_t index, bytes total, bytes free, bytes need, std::u
 struct fixture {
   cluster c;
   fixture() {
-    c.volumes.push_back({"nfs", true, bytes{}, {{"", "M", 10_GiB}}});
+    c.volumes.push_back({"nfs", true, bytes{}, {{"", "M", 10_GiB}}, ""});
     worker_info a;
     a.name = "a";
     a.mounts.push_back({"/m", "nfs", true});

@@ -69,7 +69,7 @@ TEST(Storage, SharedVolumeWorkersDownloadNothingAndSmallDisksAreRejected) {
   // Four workers of 8 x A100-40GB; a and b mount the NFS volume that holds the model, c and d
   // have 100 GB free for a 141 GB model.
   cluster c;
-  c.volumes.push_back({"nfs", true, 4_TB, {{"", "Llama-3.1-70B-Instruct", bytes{}}}});
+  c.volumes.push_back({"nfs", true, 4_TB, {{"", "Llama-3.1-70B-Instruct", bytes{}}}, ""});
   for (const std::string n : {"a", "b", "c", "d"}) {
     auto w = worker(n, 512_GiB, gpus(8, "A100-40GB", 40_GiB));
     if (n == "a" || n == "b") {
@@ -194,7 +194,7 @@ TEST(Storage, SuggestsOneCopyOnASharedVolumeWhenItSavesDownloads) {
       profile_from_config(parse_hf_config(shardfit::test::configs::llama_3_1_70b, "config.json"));
   m.name = "Llama-3.1-70B";
   cluster c;
-  c.volumes.push_back({"scratch", true, 2_TB, {}});
+  c.volumes.push_back({"scratch", true, 2_TB, {}, ""});
   for (const std::string n : {"a", "b", "c"}) {
     auto w = worker(n, 512_GiB, gpus(4, "A100-40GB", 40_GiB));
     w.mounts.push_back({"/scratch", "scratch", true});

@@ -115,6 +115,8 @@ struct volume_info {
   bool shared = true;
   bytes free;
   std::vector<model_copy> models;  ///< copies already on the volume
+  /// The PersistentVolumeClaim that mounts it on Kubernetes; empty: the volume's name.
+  std::string claim;
 };
 
 /// @brief Memory held back on every worker (RAM) and every GPU (VRAM).

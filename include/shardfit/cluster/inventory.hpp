@@ -48,7 +48,8 @@ struct cluster_keys {
   static constexpr std::array<std::string_view, 5> top{"$schema", "reserved", "volumes", "workers",
                                                        "claims"};
   static constexpr std::array<std::string_view, 2> reserved{"ram", "vram"};
-  static constexpr std::array<std::string_view, 4> volume{"name", "shared", "free", "models"};
+  static constexpr std::array<std::string_view, 5> volume{"name", "shared", "free", "models",
+                                                          "claim"};
   static constexpr std::array<std::string_view, 4> model{"path", "name", "set", "bytes"};
   static constexpr std::array<std::string_view, 10> worker{
       "name",      "address", "ram",    "ram_used", "uma",
@@ -227,6 +228,7 @@ inline std::vector<model_copy> read_models(const cluster_reader& r, const std::s
       vol.shared = vr.boolean("shared").value_or(true);
       vol.free = vr.size("free", false).value_or(bytes{});
       vol.models = detail::read_models(vr, path, warnings);
+      vol.claim = vr.string("claim").value_or("");
       c.volumes.push_back(std::move(vol));
     }
   }

@@ -520,6 +520,132 @@ inline std::optional<bytes> amd_vram_label(std::string_view v) {
   return c;
 }
 
+/// @brief GPUs that pods already hold on one node (`kubectl get pods -A -o json`).
+struct node_gpu_requests {
+  std::string node;
+  std::uint64_t nvidia = 0;       ///< `nvidia.com/gpu` requested by its running pods
+  std::uint64_t amd = 0;          ///< `amd.com/gpu`
+  std::vector<std::string> pods;  ///< "namespace/name" of the pods holding GPUs
+};
+
+/// @brief Reads `kubectl get pods -A -o json` output: per node, the GPUs its pods hold (the
+/// containers' and the largest init container's `nvidia.com/gpu` / `amd.com/gpu` limits, or
+/// requests, of pods bound to a node and not Succeeded or Failed).
+/// @throws shardfit::error (invalid_format) naming the line.
+[[nodiscard]] inline std::vector<node_gpu_requests> parse_kubernetes_pods(std::string_view text,
+                                                                          const std::string& path) {
+  using detail::json_value;
+  const auto root = json_value::parse(text, path, 5'000'000, 64, true);
+  const auto line = [&](const json_value& v) {
+    return "line " + std::to_string(detail::line_of(text, v.offset()));
+  };
+  const json_value* items = root.is_object() ? root.get("items") : nullptr;
+  if (items == nullptr || !items->is_array()) {
+    throw error::format(path,
+                        "line 1: expected kubectl get pods -A -o json output (a List with "
+                        "\"items\")");
+  }
+  std::vector<node_gpu_requests> out;
+  for (const auto& p : items->items()) {
+    if (!p.is_object()) throw error::format(path, line(p) + ": a pod must be an object");
+    const json_value* spec = p.get("spec");
+    const json_value* status = p.get("status");
+    const json_value* node = spec != nullptr ? spec->get("nodeName") : nullptr;
+    if (node == nullptr || !node->is_string() || node->text().empty()) continue;  // pending
+    if (status != nullptr) {
+      if (const auto* phase = status->get("phase");
+          phase != nullptr && phase->is_string() &&
+          (phase->text() == "Succeeded" || phase->text() == "Failed")) {
+        continue;
+      }
+    }
+    // A container's GPUs: its limit (extended resources: requests equal limits), else request.
+    const auto gpus_of = [&](const json_value& ctr, std::string_view key) -> std::uint64_t {
+      const json_value* res = ctr.get("resources");
+      if (res == nullptr || !res->is_object()) return 0;
+      for (const char* which : {"limits", "requests"}) {
+        const json_value* m = res->get(which);
+        if (m == nullptr || !m->is_object()) continue;
+        if (const json_value* v = m->get(key)) {
+          const auto q = v->is_string() ? parse_quantity(v->text())
+                         : v->is_u64()  ? std::optional<std::uint64_t>(v->u64())
+                                        : std::nullopt;
+          if (!q || *q > 1024) {
+            throw error::format(path, line(*v) + ": " + std::string(key) + " '" + v->text() +
+                                          "' is not a GPU count");
+          }
+          return *q;
+        }
+      }
+      return 0;
+    };
+    const auto pod_gpus = [&](std::string_view key) {
+      std::uint64_t sum = 0;
+      std::uint64_t init = 0;
+      if (const auto* cs = spec->get("containers"); cs != nullptr && cs->is_array()) {
+        for (const auto& ctr : cs->items()) sum += gpus_of(ctr, key);
+      }
+      if (const auto* cs = spec->get("initContainers"); cs != nullptr && cs->is_array()) {
+        for (const auto& ctr : cs->items()) init = std::max(init, gpus_of(ctr, key));
+      }
+      return std::max(sum, init);
+    };
+    const std::uint64_t nv = pod_gpus("nvidia.com/gpu");
+    const std::uint64_t amd = pod_gpus("amd.com/gpu");
+    if (nv == 0 && amd == 0) continue;
+    auto it = std::find_if(out.begin(), out.end(),
+                           [&](const node_gpu_requests& r) { return r.node == node->text(); });
+    if (it == out.end()) {
+      out.push_back({node->text(), 0, 0, {}});
+      it = out.end() - 1;
+    }
+    it->nvidia += nv;
+    it->amd += amd;
+    std::string who;
+    if (const auto* meta = p.get("metadata")) {
+      const auto* ns = meta->get("namespace");
+      const auto* name = meta->get("name");
+      if (ns != nullptr && ns->is_string()) who = ns->text() + "/";
+      if (name != nullptr && name->is_string()) who += name->text();
+    }
+    it->pods.push_back(who);
+  }
+  return out;
+}
+
+/// @brief Marks the GPUs that pods hold as taken: on each node, that many GPUs of the vendor
+/// (the highest indices; the device plugin does not say which) get all their memory used.
+/// Says what it did in `warnings`.
+inline void take_pod_gpus(cluster& c, const std::vector<node_gpu_requests>& requests,
+                          std::vector<std::string>* warnings = nullptr) {
+  for (const auto& r : requests) {
+    auto w = std::find_if(c.workers.begin(), c.workers.end(),
+                          [&](const worker_info& x) { return x.name == r.node; });
+    if (w == c.workers.end()) continue;
+    for (const auto& [vendor, count] :
+         {std::pair<std::string_view, std::uint64_t>{"nvidia", r.nvidia}, {"amd", r.amd}}) {
+      if (count == 0) continue;
+      std::uint64_t left = count;
+      std::uint64_t total = 0;
+      for (auto g = w->gpus.rbegin(); g != w->gpus.rend(); ++g) {
+        if (g->vendor != vendor) continue;
+        ++total;
+        if (left == 0) continue;
+        g->vram_used = g->vram;
+        --left;
+      }
+      if (warnings != nullptr) {
+        std::string pods;
+        for (const auto& p : r.pods) pods += (pods.empty() ? "" : ", ") + p;
+        warnings->push_back("node '" + r.node + "': " + std::to_string(count) + " of " +
+                            std::to_string(total) + " " + std::string(vendor) +
+                            " GPUs held by pods (" + pods + "); " +
+                            std::to_string(total - std::min(total, count)) + " free");
+      }
+    }
+  }
+}
+
 /// @brief Folds `from` into `into`, `from` winning where it says something: workers and volumes
 /// are matched by name (new ones are appended). For a worker known to both, a non-empty GPU
 /// list replaces the old one (a later source such as nvidia-smi is the exact one), a non-zero
@@ -546,6 +672,7 @@ inline void merge_into(cluster& into, const cluster& from) {
     }
     it->shared = v.shared;
     if (v.free != bytes{}) it->free = v.free;
+    if (!v.claim.empty()) it->claim = v.claim;
     add_models(it->models, v.models);
   }
   // Workers are looked up by name in a hash map: merging is linear in workers (it compared

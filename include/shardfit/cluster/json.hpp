@@ -63,6 +63,7 @@ void to_json(BasicJsonType& j, const cluster& c) {
   for (const auto& v : c.volumes) {
     volumes.push_back(BasicJsonType{
         {"name", v.name}, {"shared", v.shared}, {"free", v.free}, {"models", v.models}});
+    if (!v.claim.empty()) volumes.back()["claim"] = v.claim;
   }
   j["volumes"] = std::move(volumes);
   j["workers"] = c.workers;
