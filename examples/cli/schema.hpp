@@ -4,6 +4,8 @@
 // the object. The major changes when a field is removed or changes meaning (new fields do not
 // change it), so a scheduler parsing the output can tell.
 
+#include <shardfit/core/json.hpp>
+
 #include <nlohmann/json.hpp>
 
 #include <string>
@@ -11,11 +13,9 @@
 
 namespace shardfit::cli {
 
-inline constexpr int json_schema_major = 1;
-
 inline nlohmann::ordered_json with_schema(const std::string& command, nlohmann::ordered_json j) {
   nlohmann::ordered_json out = nlohmann::ordered_json::object();
-  out["schema"] = "shardfit." + command + "/" + std::to_string(json_schema_major);
+  out["schema"] = json_schema(command);
   for (auto& [key, value] : j.items()) out[key] = std::move(value);
   return out;
 }

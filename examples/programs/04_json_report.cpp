@@ -23,7 +23,9 @@ int main(int argc, char** argv) {
     request.engine = shardfit::backend::vllm;
     request.vllm.max_model_len = 32768;
     const shardfit::plan_result r = shardfit::plan(c, model, request);
-    nlohmann::ordered_json report = r;
+    // The schema first, as the tool writes it, then the result.
+    nlohmann::ordered_json report = {{"schema", shardfit::json_schema("plan")}};
+    report.update(nlohmann::ordered_json(r));
     if (r.chosen) {
       report["launch"] = shardfit::launch_commands(
           *r.chosen, c, shardfit::launch_settings_for(model, request, argv[1]));

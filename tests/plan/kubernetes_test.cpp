@@ -42,8 +42,8 @@ const std::map<std::string, std::set<std::string>>& api_fields() {
       {"LeaderWorkerSet", {"apiVersion", "kind", "metadata", "spec"}},
       {"ObjectMeta", {"name", "namespace", "labels", "annotations"}},
       {"PodSpec", {"nodeSelector", "affinity", "containers", "initContainers", "volumes"}},
-      {"Container", {"name", "image", "command", "args", "ports", "resources", "volumeMounts",
-                     "env"}},
+      {"Container",
+       {"name", "image", "command", "args", "ports", "resources", "volumeMounts", "env"}},
       {"ContainerPort", {"containerPort"}},
       {"ResourceRequirements", {"limits", "requests"}},
       {"VolumeMount", {"name", "mountPath", "readOnly"}},
@@ -179,9 +179,8 @@ TEST(Kubernetes, LlamaRpcServersArePodsBehindServices) {
   EXPECT_EQ(*(rpc_at + 1), "deepseek-r1-rpc-0:50052");
   // No repository known: the manual step rides along as an annotation; the download directory
   // is a hostPath the server reads.
-  EXPECT_NE(server["metadata"]["annotations"]["shardfit.io/before-start"]
-                .get<std::string>()
-                .find("copy the GGUF to /models/DeepSeek-R1-BF16.gguf on h200-0"),
+  EXPECT_NE(server["metadata"]["annotations"]["shardfit.io/before-start"].get<std::string>().find(
+                "copy the GGUF to /models/DeepSeek-R1-BF16.gguf on h200-0"),
             std::string::npos);
   EXPECT_EQ(server["spec"]["volumes"][0]["hostPath"]["path"], "/models");
   EXPECT_EQ(server["spec"]["containers"][0]["volumeMounts"][0]["mountPath"], "/models");
@@ -193,7 +192,8 @@ TEST(Kubernetes, VllmAcrossNodesIsALeaderWorkerSet) {
   cluster c = base();
   c.workers.push_back(worker("a", 512_GiB, gpus(4, "A100-40GB", 40_GiB)));
   c.workers.push_back(worker("b", 512_GiB, gpus(4, "A100-40GB", 40_GiB)));
-  c.volumes.push_back({"nfs", true, 4_TB, {{"hf/Llama-3.1-70B", "Llama-3.1-70B", bytes{}}}, "models-pvc"});
+  c.volumes.push_back(
+      {"nfs", true, 4_TB, {{"hf/Llama-3.1-70B", "Llama-3.1-70B", bytes{}}}, "models-pvc"});
   c.workers[0].mounts.push_back({"/mnt/nfs", "nfs", true});
   c.workers[1].mounts.push_back({"/mnt/nfs", "nfs", true});
   plan_request rq;
@@ -218,9 +218,9 @@ TEST(Kubernetes, VllmAcrossNodesIsALeaderWorkerSet) {
   EXPECT_EQ(leader["containers"][0]["volumeMounts"][0]["mountPath"], "/mnt/nfs");
   EXPECT_EQ(leader["volumes"][1]["emptyDir"]["medium"], "Memory");  // /dev/shm
   const json& w = t["workerTemplate"]["spec"];
-  EXPECT_EQ(w["containers"][0]["command"],
-            json({"sh", "-c",
-                  "ray start --address=$(LWS_LEADER_ADDRESS):6379 --num-gpus=4 --block"}));
+  EXPECT_EQ(
+      w["containers"][0]["command"],
+      json({"sh", "-c", "ray start --address=$(LWS_LEADER_ADDRESS):6379 --num-gpus=4 --block"}));
   EXPECT_EQ(w["containers"][0]["resources"]["limits"]["nvidia.com/gpu"], 4);
   EXPECT_EQ(w["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
              ["nodeSelectorTerms"][0]["matchExpressions"][0]["values"],
@@ -238,14 +238,12 @@ TEST(Kubernetes, VllmOnOneNodeDownloadsInAnInitContainer) {
   rq.engine = backend::vllm;
   rq.vllm.max_model_len = 8192;
   const json list = manifests(c, llama8b(), rq, "meta-llama/Llama-3.1-8B-Instruct");
-  ASSERT_EQ(kinds(list),
-            (std::vector<std::string>{"Pod/shardfit-server", "Service/shardfit"}));
+  ASSERT_EQ(kinds(list), (std::vector<std::string>{"Pod/shardfit-server", "Service/shardfit"}));
   const json& spec = list["items"][0]["spec"];
   EXPECT_EQ(spec["initContainers"][0]["command"],
             json({"hf", "download", "meta-llama/Llama-3.1-8B-Instruct", "*.safetensors", "*.json",
                   "tokenizer*", "*.jinja", "*.tiktoken"}));
-  EXPECT_EQ(spec["initContainers"][0]["volumeMounts"][0]["mountPath"],
-            "/root/.cache/huggingface");
+  EXPECT_EQ(spec["initContainers"][0]["volumeMounts"][0]["mountPath"], "/root/.cache/huggingface");
   EXPECT_EQ(spec["volumes"][0]["hostPath"]["type"], "DirectoryOrCreate");
   EXPECT_EQ(spec["containers"][0]["image"], "vllm/vllm-openai:latest");
   EXPECT_EQ(spec["containers"][0]["command"][2], "meta-llama/Llama-3.1-8B-Instruct");
@@ -301,8 +299,9 @@ TEST(Kubernetes, GpusHeldByPodsAreNotFree) {
   take_pod_gpus(c, req, &warnings);
   EXPECT_EQ(c.workers[0].gpus[1].vram_used, 24_GiB);
   EXPECT_EQ(c.workers[0].gpus[0].vram_used, bytes{});
-  EXPECT_EQ(warnings, (std::vector<std::string>{
-                          "node 'gpu-l4-0': 1 of 2 nvidia GPUs held by pods (ml/train-0); 1 free"}));
+  EXPECT_EQ(warnings,
+            (std::vector<std::string>{
+                "node 'gpu-l4-0': 1 of 2 nvidia GPUs held by pods (ml/train-0); 1 free"}));
   EXPECT_THROW((void)parse_kubernetes_pods(R"({"items":[{"spec":{"nodeName":"n","containers":[
     {"resources":{"limits":{"nvidia.com/gpu":"lots"}}}]}}]})",
                                            "pods.json"),
@@ -317,24 +316,23 @@ TEST(Kubernetes, ToolEmitsAListAndReadsPods) {
   d.write("nodes.json", shardfit::test::samples::kubectl_nodes());
   d.write("l4.csv", "0, NVIDIA L4, 23034, 0\n1, NVIDIA L4, 23034, 0\n");
   auto r = shardfit::test::run_cli({"plan", ex + "/models/Llama-3.1-8B-Instruct", "--kube-nodes",
-                                    d / "nodes.json", "--nvidia-smi",
-                                    "gpu-l4-0=" + (d / "l4.csv"), "--backend", "vllm", "--ctx",
-                                    "8192", "--gpus", "gpu-l4-0:0,gpu-l4-0:1", "--emit", "k8s",
-                                    "--model-path", "meta-llama/Llama-3.1-8B-Instruct"});
+                                    d / "nodes.json", "--nvidia-smi", "gpu-l4-0=" + (d / "l4.csv"),
+                                    "--backend", "vllm", "--ctx", "8192", "--gpus",
+                                    "gpu-l4-0:0,gpu-l4-0:1", "--emit", "k8s", "--model-path",
+                                    "meta-llama/Llama-3.1-8B-Instruct"});
   ASSERT_EQ(r.code, 0) << r.err;
   const json list = json::parse(r.out);
   EXPECT_EQ(list["kind"], "List");
   for (const auto& o : list["items"]) check_object(o);
   EXPECT_EQ(list["items"][0]["metadata"]["name"], "llama-3-1-8b-instruct-server");
-  EXPECT_EQ(list["items"][0]["spec"]["containers"][0]["resources"]["limits"]["nvidia.com/gpu"],
-            2);
+  EXPECT_EQ(list["items"][0]["spec"]["containers"][0]["resources"]["limits"]["nvidia.com/gpu"], 2);
 
   d.write("pods.json", R"({"items":[{"metadata":{"namespace":"ml","name":"x"},"spec":{
     "nodeName":"gpu-l4-0","containers":[{"resources":{"limits":{"nvidia.com/gpu":"1"}}}]}}]})");
   r = shardfit::test::run_cli({"plan", ex + "/models/Llama-3.1-8B-Instruct", "--kube-nodes",
                                d / "nodes.json", "--nvidia-smi", "gpu-l4-0=" + (d / "l4.csv"),
-                               "--kube-pods", d / "pods.json", "--backend", "vllm", "--ctx",
-                               "8192", "--gpus", "gpu-l4-0:0,gpu-l4-0:1"});
+                               "--kube-pods", d / "pods.json", "--backend", "vllm", "--ctx", "8192",
+                               "--gpus", "gpu-l4-0:0,gpu-l4-0:1"});
   EXPECT_NE(r.err.find("node 'gpu-l4-0': 1 of 2 nvidia GPUs held by pods (ml/x); 1 free"),
             std::string::npos)
       << r.err;

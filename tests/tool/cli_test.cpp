@@ -98,7 +98,13 @@ TEST(Cli, EveryJsonOutputNamesItsSchema) {
       {"estimate", {"estimate", m, "--json"}},
       {"estimate", {"estimate", m, "--backend", "vllm", "--json"}},
       {"check-parallel", {"check-parallel", m, "--tp", "2", "--json"}},
-      {"plan", {"plan", m, "--cluster", ex + "/clusters/lab.json", "--json"}}};
+      {"plan", {"plan", m, "--cluster", ex + "/clusters/lab.json", "--json"}},
+      {"plan",
+       {"plan", ex + "/models/Llama-3.1-70B-Instruct", "--cluster", ex + "/clusters/lab.json",
+        "--json", "--gpus", "lab-4090-a:0"}},  // no fit
+      {"reshard",
+       {"reshard", ex + "/models/tiny-moe-split", "--max-shard-size", "1MB", "--out",
+        std::string(::testing::TempDir()) + "/schema-out", "--dry-run", "--json"}}};
   for (const auto& [schema, args] : runs) {
     const auto r = run_cli(args);
     const auto j = nlohmann::ordered_json::parse(r.out);

@@ -13,6 +13,16 @@
 
 namespace shardfit {
 
+/// @brief The major version of shardfit's JSON documents: it changes only when a field is
+/// removed or changes meaning (new fields do not change it).
+inline constexpr int json_schema_major = 1;
+
+/// @brief The schema name a JSON document of `kind` carries first, as `"schema"`:
+/// "shardfit.plan/1" (kinds: inspect, estimate, check-parallel, plan, reshard).
+[[nodiscard]] inline std::string json_schema(const std::string& kind) {
+  return "shardfit." + kind + "/" + std::to_string(json_schema_major);
+}
+
 /// @brief Writes the exact byte count as an unsigned integer.
 template <class BasicJsonType>
 void to_json(BasicJsonType& j, const bytes& b) {

@@ -30,8 +30,8 @@ namespace shardfit {
 
 /// @brief How to write the objects.
 struct kubernetes_settings {
-  std::string name;        ///< object name prefix (made a DNS-1123 label); empty: "shardfit"
-  std::string ns;          ///< metadata.namespace; empty: kubectl's current namespace
+  std::string name;  ///< object name prefix (made a DNS-1123 label); empty: "shardfit"
+  std::string ns;    ///< metadata.namespace; empty: kubectl's current namespace
   std::string llama_image = "ghcr.io/ggml-org/llama.cpp:server-cuda";
   std::string vllm_image = "vllm/vllm-openai:latest";
   /// Runs `hf download` for llama.cpp workers (vLLM's image has the `hf` program).
@@ -76,7 +76,7 @@ inline std::string shell_words(const std::vector<std::string>& argv) {
 
 // What a worker's container mounts to read the weights at the path its command names.
 struct pod_storage {
-  std::string kind;  // "claim", "host", "download" or "" (nothing to mount)
+  std::string kind;    // "claim", "host", "download" or "" (nothing to mount)
   std::string source;  // the claim's name, or the node's directory
   std::string mount;   // where it appears in the container
   bool read_only = true;
@@ -137,9 +137,9 @@ Json object_meta(const std::string& name, const kubernetes_settings& k,
 // download as an init container, `command` run by the main container.
 template <class Json>
 Json pod_spec(const placement& p, std::size_t i, const cluster& c, const launch_settings& s,
-              const kubernetes_settings& k, const std::string& container,
-              const std::string& image, Json command, std::vector<std::uint32_t> ports,
-              const launch_command* download, bool pin = true) {
+              const kubernetes_settings& k, const std::string& container, const std::string& image,
+              Json command, std::vector<std::uint32_t> ports, const launch_command* download,
+              bool pin = true) {
   const placed_worker& pw = p.workers[i];
   const worker_info& w = c.workers[pw.worker];
   Json spec = Json::object();
@@ -175,8 +175,8 @@ Json pod_spec(const placement& p, std::size_t i, const cluster& c, const launch_
   }
   if (p.engine == backend::vllm) {
     // Tensor-parallel workers talk through shared memory: more than the default 64 MiB.
-    volumes.push_back(Json::object(
-        {{"name", "dshm"}, {"emptyDir", Json::object({{"medium", "Memory"}})}}));
+    volumes.push_back(
+        Json::object({{"name", "dshm"}, {"emptyDir", Json::object({{"medium", "Memory"}})}}));
     mounts.push_back(Json::object({{"name", "dshm"}, {"mountPath", "/dev/shm"}}));
   }
   if (!mounts.empty()) ctr["volumeMounts"] = mounts;
@@ -248,8 +248,8 @@ template <class Json>
   }
   const std::string base = detail::dns_label(k.name.empty() ? "shardfit" : k.name, 40);
   const std::vector<launch_command> cmds = launch_commands(p, c, s);
-  const auto command_of = [&](std::string_view role, const std::string& worker)
-      -> const launch_command* {
+  const auto command_of = [&](std::string_view role,
+                              const std::string& worker) -> const launch_command* {
     for (const auto& cmd : cmds) {
       if (cmd.role == role && cmd.worker == worker) return &cmd;
     }
@@ -271,11 +271,11 @@ template <class Json>
       const launch_command* cmd = command_of("rpc-server", name_of(i));
       if (cmd == nullptr) continue;
       const std::string name = base + "-rpc-" + std::to_string(n_rpc++);
-      items.push_back(detail::pod<Json>(
-          name, k, app(name),
-          detail::pod_spec<Json>(p, i, c, s, k, "rpc-server", k.llama_image, Json(cmd->argv),
-                                 {s.rpc_port}, nullptr),
-          nullptr));
+      items.push_back(
+          detail::pod<Json>(name, k, app(name),
+                            detail::pod_spec<Json>(p, i, c, s, k, "rpc-server", k.llama_image,
+                                                   Json(cmd->argv), {s.rpc_port}, nullptr),
+                            nullptr));
       items.push_back(detail::service<Json>(name, base, k, name, s.rpc_port));
       if (!rpc.empty()) rpc += ',';
       rpc += name + ":" + std::to_string(s.rpc_port);
@@ -287,11 +287,11 @@ template <class Json>
       if (argv[a] == "--rpc") argv[a + 1] = rpc;  // the RPC servers by Service name
     }
     const std::uint32_t port = s.port.value_or(8080);
-    items.push_back(detail::pod<Json>(
-        base + "-server", k, app("server"),
-        detail::pod_spec<Json>(p, 0, c, s, k, "llama-server", k.llama_image, Json(argv), {port},
-                               download),
-        download));
+    items.push_back(
+        detail::pod<Json>(base + "-server", k, app("server"),
+                          detail::pod_spec<Json>(p, 0, c, s, k, "llama-server", k.llama_image,
+                                                 Json(argv), {port}, download),
+                          download));
     items.push_back(detail::service<Json>(base, base, k, "server", port));
     list["items"] = std::move(items);
     return list;
@@ -300,8 +300,7 @@ template <class Json>
   // vLLM
   const launch_command* serve = command_of("vllm", name_of(0));
   const std::uint32_t port = s.port.value_or(8000);
-  std::vector<std::string> serve_argv =
-      serve != nullptr ? serve->argv : std::vector<std::string>{};
+  std::vector<std::string> serve_argv = serve != nullptr ? serve->argv : std::vector<std::string>{};
   if (p.workers.size() == 1) {
     const launch_command* download = command_of("download", name_of(0));
     Json spec = detail::pod_spec<Json>(p, 0, c, s, k, "vllm", k.vllm_image, Json(serve_argv),
@@ -313,8 +312,8 @@ template <class Json>
         spec["containers"][0]["env"].push_back(Json::object({{"name", key}, {"value", v}}));
       }
     }
-    items.push_back(detail::pod<Json>(base + "-server", k, app("server"), std::move(spec),
-                                      download));
+    items.push_back(
+        detail::pod<Json>(base + "-server", k, app("server"), std::move(spec), download));
     items.push_back(detail::service<Json>(base, base, k, "server", port));
     list["items"] = std::move(items);
     return list;
@@ -324,9 +323,8 @@ template <class Json>
   const std::string ray_port = std::to_string(s.ray_port);
   const auto head_command = [&](std::size_t gpus) {
     return Json::array({"sh", "-c",
-                        s.ray_program + " start --head --port=" + ray_port +
-                            " --num-gpus=" + std::to_string(gpus) + " && exec " +
-                            detail::shell_words(serve_argv)});
+                        s.ray_program + " start --head --port=" + ray_port + " --num-gpus=" +
+                            std::to_string(gpus) + " && exec " + detail::shell_words(serve_argv)});
   };
   const auto join_command = [&](const std::string& head, std::size_t gpus) {
     return Json::array({"sh", "-c",
@@ -342,16 +340,16 @@ template <class Json>
                 detail::gpu_resource(c.workers[p.workers[1].worker]);
   }
   const launch_command* head_download = command_of("download", name_of(0));
-  Json head_spec = detail::pod_spec<Json>(p, 0, c, s, k, "vllm", k.vllm_image,
-                                          head_command(p.workers[0].gpus.size()), {port},
-                                          head_download);
+  Json head_spec =
+      detail::pod_spec<Json>(p, 0, c, s, k, "vllm", k.vllm_image,
+                             head_command(p.workers[0].gpus.size()), {port}, head_download);
   if (alike) {
     // One LeaderWorkerSet group: the workers may land on any of their nodes (one each).
     const launch_command* worker_download = command_of("download", name_of(1));
-    Json worker_spec = detail::pod_spec<Json>(
-        p, 1, c, s, k, "ray-worker", k.vllm_image,
-        join_command("$(LWS_LEADER_ADDRESS)", p.workers[1].gpus.size()), {}, worker_download,
-        false);
+    Json worker_spec =
+        detail::pod_spec<Json>(p, 1, c, s, k, "ray-worker", k.vllm_image,
+                               join_command("$(LWS_LEADER_ADDRESS)", p.workers[1].gpus.size()), {},
+                               worker_download, false);
     Json nodes = Json::array();
     for (std::size_t i = 1; i < p.workers.size(); ++i) nodes.push_back(name_of(i));
     worker_spec["affinity"] = Json::object(
@@ -365,17 +363,17 @@ template <class Json>
                                                                 {"operator", "In"},
                                                                 {"values", nodes}})})}})})}})}})},
          {"podAntiAffinity",
-          Json::object(
-              {{"requiredDuringSchedulingIgnoredDuringExecution",
-                Json::array({Json::object(
-                    {{"labelSelector",
-                      Json::object({{"matchLabels",
-                                     Json::object({{"app.kubernetes.io/name", base}})}})},
-                     {"topologyKey", "kubernetes.io/hostname"}})})}})}});
+          Json::object({{"requiredDuringSchedulingIgnoredDuringExecution",
+                         Json::array({Json::object(
+                             {{"labelSelector",
+                               Json::object({{"matchLabels",
+                                              Json::object({{"app.kubernetes.io/name", base}})}})},
+                              {"topologyKey", "kubernetes.io/hostname"}})})}})}});
     Json lws = Json::object();
     lws["apiVersion"] = "leaderworkerset.x-k8s.io/v1";
     lws["kind"] = "LeaderWorkerSet";
-    lws["metadata"] = detail::object_meta<Json>(base, k, {{"app.kubernetes.io/managed-by", "shardfit"}});
+    lws["metadata"] =
+        detail::object_meta<Json>(base, k, {{"app.kubernetes.io/managed-by", "shardfit"}});
     const auto labels_json = [&](std::string role) {
       Json l = Json::object();
       for (auto& [key, v] : app(std::move(role))) l[key] = v;
@@ -389,9 +387,8 @@ template <class Json>
     Json lwt = Json::object();
     lwt["size"] = p.workers.size();
     lwt["leaderTemplate"] = Json::object({{"metadata", leader_meta}, {"spec", head_spec}});
-    lwt["workerTemplate"] =
-        Json::object({{"metadata", Json::object({{"labels", labels_json("worker")}})},
-                      {"spec", worker_spec}});
+    lwt["workerTemplate"] = Json::object(
+        {{"metadata", Json::object({{"labels", labels_json("worker")}})}, {"spec", worker_spec}});
     lws["spec"] = Json::object({{"replicas", 1},
                                 {"startupPolicy", "LeaderCreated"},
                                 {"leaderWorkerTemplate", std::move(lwt)}});
@@ -402,10 +399,9 @@ template <class Json>
   }
   // Workers that differ (GPU counts, storage): one Pod per node, the head behind a Service.
   const std::string head_name = base + "-ray-head";
-  items.push_back(detail::pod<Json>(head_name, k, app("leader"), std::move(head_spec),
-                                    head_download));
   items.push_back(
-      detail::service<Json>(head_name, base, k, "leader", s.ray_port, true));
+      detail::pod<Json>(head_name, k, app("leader"), std::move(head_spec), head_download));
+  items.push_back(detail::service<Json>(head_name, base, k, "leader", s.ray_port, true));
   for (std::size_t i = 1; i < p.workers.size(); ++i) {
     const launch_command* download = command_of("download", name_of(i));
     items.push_back(detail::pod<Json>(
