@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+#include <string>
+#include <string_view>
+
 namespace {
 
 using namespace shardfit;
@@ -159,6 +163,78 @@ TEST(Scoring, AnyScorerWrapsAScorerChosenAtRunTime) {
   EXPECT_DOUBLE_EQ(d.score(p, f.ctx()).total, default_scorer{}.score(p, f.ctx()).total);
   static_assert(!candidate_scorer<int>);
   static_assert(!score_term<fixed>);
+}
+
+struct broken {
+  static constexpr std::string_view name = "broken";
+  double v;
+  double operator()(const placement&, const plan_context&) const { return v; }
+};
+
+// Issue 22.5: a term's value outside [0, 100], NaN included, is refused naming the term (it
+// used to be clamped, and NaN broke the ranking).
+TEST(Scoring, ATermOutsideItsRangeOrNanIsRefusedByName) {
+  const fixture f;
+  placement p;
+  placed_worker w;
+  w.gpus = {pgpu(0, 24_GiB, 12_GiB, 6_GiB, 1)};
+  p.workers = {w};
+  for (const double v : {std::numeric_limits<double>::quiet_NaN(), 100.5, -1.0}) {
+    const weighted_scorer<broken, binpack_term> s({1, 1}, {broken{v}, {}});
+    try {
+      (void)s.score(p, f.ctx());
+      FAIL() << v << " accepted";
+    } catch (const shardfit::error& e) {
+      EXPECT_EQ(e.code(), errc::contract_violation);
+      EXPECT_EQ(e.message().rfind("score term 'broken' returned ", 0), 0U) << e.message();
+    }
+    EXPECT_THROW((void)default_scorer{}.with_term(broken{v}, 1).score(p, f.ctx()), shardfit::error);
+  }
+  EXPECT_DOUBLE_EQ(weighted_scorer<broken>({1}, {broken{100.0}}).score(p, f.ctx()).total, 100.0);
+}
+
+// Issue 22.5: a term added to the default scorer keeps the policy's terms and weights (binpack
+// or spread, as the request says); a term's name can be made at run time; the context carries
+// the request and the model.
+TEST(Scoring, WithTermKeepsThePolicyAndNamesAreMadeAtRunTime) {
+  const fixture f;
+  placement p;
+  placed_worker w;
+  w.worker = 0;
+  w.gpus = {pgpu(0, 24_GiB, 12_GiB, 6_GiB, 1)};
+  p.workers = {w};
+  p.total_layers = 1;
+  p.offloaded_layers = 1;
+  const std::string key = "zone";
+  const dynamic_term zone{
+      "prefer " + key + "=a", [](const placement&, const plan_context& ctx) {
+        return ctx.request != nullptr && ctx.request->llama.n_ctx == 8192 ? 100.0 : 0.0;
+      }};
+  const auto s = default_scorer{}.with_term(zone, 10);
+  plan_request rq;
+  rq.llama.n_ctx = 8192;
+  auto ctx = f.ctx();
+  ctx.request = &rq;
+  const auto base = default_scorer{}.score(p, ctx);
+  const auto card = s.score(p, ctx);
+  ASSERT_EQ(card.parts.size(), base.parts.size() + 1);
+  EXPECT_EQ(card.parts.front().name, "binpack");  // the policy's first term, its weight 6
+  EXPECT_EQ(card.parts.front().weight, 6);
+  EXPECT_EQ(card.parts.back().name, "prefer zone=a");
+  EXPECT_EQ(card.parts.back().weight, 10);
+  EXPECT_DOUBLE_EQ(card.parts.back().value, 100.0);
+  long sum_w = 0;
+  for (const auto& part : base.parts) sum_w += part.weight;
+  EXPECT_DOUBLE_EQ(card.total, (base.total * static_cast<double>(sum_w) + 1000.0) /
+                                   static_cast<double>(sum_w + 10));
+  ctx.policy = scoring_policy::spread;
+  EXPECT_EQ(s.score(p, ctx).parts.front().name, "spread");
+  // Chained: two terms.
+  const auto two = s.with_term(
+      dynamic_term{"flat", [](const placement&, const plan_context&) { return 50.0; }}, 1);
+  EXPECT_EQ(two.score(p, ctx).parts.back().name, "flat");
+  static_assert(score_term<dynamic_term>);
+  static_assert(candidate_scorer<decltype(two)>);
 }
 
 }  // namespace

@@ -69,11 +69,13 @@ concept memory_estimator = requires(const E& e, const model_profile& m, const ll
 /// `fewest_workers_term`, `fewest_gpus_term`, `main_layers_term`, `locality_term`,
 /// `offload_term` (scoring.hpp).
 ///
-/// - `T::name`: a stable name for the breakdown ("binpack").
-/// - `t(placement, context)`: a value in [0, 100], higher is better.
+/// - `t.name`: a stable name for the breakdown ("binpack"): a static member, or a data member
+///   made at run time (`dynamic_term`).
+/// - `t(placement, context)`: a value in [0, 100], higher is better; any other value (NaN
+///   included) is a broken contract: the scorer throws `errc::contract_violation` naming it.
 template <class T>
 concept score_term = requires(const T& t, const placement& p, const plan_context& ctx) {
-  { T::name } -> std::convertible_to<std::string_view>;
+  { t.name } -> std::convertible_to<std::string_view>;
   { t(p, ctx) } -> std::convertible_to<double>;
 };
 

@@ -199,7 +199,7 @@ struct storage_summary {
 
 /// @brief One term of a score: its name, its integer weight, its value in [0, 100].
 struct score_part {
-  std::string_view name;
+  std::string name;
   int weight = 0;
   double value = 0;
 };

@@ -114,6 +114,8 @@ plan_result plan_on(const cluster& c, const model_profile& m, const plan_request
   const model_ref ref = model_ref_of(m);
   const cluster_view view(c, ref, m.disk_bytes(), rq.storage);
   plan_context ctx{c, ref, rq.engine, rq.policy};
+  ctx.request = &rq;
+  ctx.profile = &m;
   ctx.sources.reserve(view.workers.size());
   for (const auto& w : view.workers) ctx.sources.push_back(w.location.source);
   std::vector<placement> found;

@@ -16,6 +16,7 @@
 
 #include <shardfit/cluster/cluster.hpp>
 #include <shardfit/core/concepts.hpp>
+#include <shardfit/core/error.hpp>
 #include <shardfit/plan/placement.hpp>
 
 #include <algorithm>
@@ -23,6 +24,7 @@
 #include <concepts>
 #include <cstddef>
 #include <functional>
+#include <string>
 #include <string_view>
 #include <tuple>
 #include <type_traits>
@@ -40,6 +42,10 @@ struct plan_context {
   /// Where each worker finds the model, by worker index: the planner fills it once per plan so
   /// scoring every candidate does not search disks and volumes again. Empty: looked up.
   std::vector<storage_source> sources = {};
+  /// The request being planned (its context, policy, storage settings); set by the planner.
+  const plan_request* request = nullptr;
+  /// The model being placed (its layers, architecture, files); set by the planner.
+  const model_profile* profile = nullptr;
 
   /// @brief Whether worker `w` (an index into `c.workers`) reads the model without a download.
   [[nodiscard]] bool holds_model(std::uint32_t w) const {
@@ -48,6 +54,17 @@ struct plan_context {
 };
 
 namespace detail {
+
+// A term's value, refused outside [0, 100] (NaN included): a term that breaks its contract
+// would reorder the ranking silently.
+inline double checked_value(std::string_view term, double v) {
+  if (!(v >= 0.0 && v <= 100.0)) {
+    throw error(errc::contract_violation, "score term '" + std::string(term) + "' returned " +
+                                              std::to_string(v) +
+                                              "; a term's value must be a number in [0, 100]");
+  }
+  return v;
+}
 
 inline double share(bytes part, bytes whole) {
   if (whole == bytes{}) return 0;
@@ -187,8 +204,9 @@ class weighted_scorer {
               [&] {
                 const int w = weights_[i++];
                 if (w == 0) return;
-                const double v = std::clamp(static_cast<double>(term(p, ctx)), 0.0, 100.0);
-                card.parts.push_back({std::decay_t<decltype(term)>::name, w, v});
+                const double v =
+                    detail::checked_value(term.name, static_cast<double>(term(p, ctx)));
+                card.parts.push_back({std::string(term.name), w, v});
                 sum += w * v;
                 sum_w += w;
               }(),
@@ -222,10 +240,64 @@ using standard_scorer =
 /// | main_layers | 2 | 2 |
 /// | locality | 2 | 2 |
 /// | offload | 3 | 3 |
+template <candidate_scorer Base, score_term Term>
+class scorer_with_term;
+
+/// @brief A term whose name is made at run time ("prefer zone=a") and whose value is any
+/// callable.
+struct dynamic_term {
+  std::string name;
+  std::function<double(const placement&, const plan_context&)> fn;
+  double operator()(const placement& p, const plan_context& ctx) const { return fn(p, ctx); }
+};
+
+/// @brief `base`'s score with one more weighted term: the base's parts and weights stay as they
+/// are (the binpack or spread policy included) and the term joins the weighted mean.
+template <candidate_scorer Base, score_term Term>
+class scorer_with_term {
+ public:
+  scorer_with_term(Base base, Term term, int weight)
+      : base_(std::move(base)), term_(std::move(term)), weight_(weight) {
+    if (weight < 0) throw error::invalid_argument("score weights cannot be negative");
+  }
+  [[nodiscard]] score_card score(const placement& p, const plan_context& ctx) const {
+    score_card card = base_.score(p, ctx);
+    if (weight_ == 0) return card;
+    long sum_w = 0;
+    double sum = 0;
+    for (const auto& part : card.parts) {
+      sum_w += part.weight;
+      sum += part.weight * part.value;
+    }
+    const double v = detail::checked_value(term_.name, static_cast<double>(term_(p, ctx)));
+    card.parts.push_back({std::string(term_.name), weight_, v});
+    sum += weight_ * v;
+    sum_w += weight_;
+    card.total = sum / static_cast<double>(sum_w);
+    return card;
+  }
+  /// @brief This scorer with one more term.
+  template <score_term T>
+  [[nodiscard]] scorer_with_term<scorer_with_term, T> with_term(T term, int weight) const {
+    return {*this, std::move(term), weight};
+  }
+
+ private:
+  Base base_;
+  Term term_;
+  int weight_;
+};
+
 class default_scorer {
  public:
   [[nodiscard]] score_card score(const placement& p, const plan_context& ctx) const {
     return (ctx.policy == scoring_policy::spread ? spread_ : binpack_).score(p, ctx);
+  }
+  /// @brief The default ranking (the request's binpack or spread policy, its weights) with one
+  /// more term: `default_scorer{}.with_term(zone_term{"a"}, 10)`.
+  template <score_term T>
+  [[nodiscard]] scorer_with_term<default_scorer, T> with_term(T term, int weight) const {
+    return {*this, std::move(term), weight};
   }
 
  private:
