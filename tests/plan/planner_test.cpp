@@ -849,3 +849,39 @@ TEST(Planner, RejectsAModelWithoutLayers) {
 }
 
 }  // namespace
+
+namespace {
+
+// Issue 22.6: a cluster built in memory gets the file reader's checks when it is planned on.
+TEST(Planner, AnInvalidInMemoryClusterIsRefused) {
+  const auto refused = [](const cluster& c) {
+    try {
+      (void)plan(c, llama8b(), {});
+    } catch (const shardfit::error& e) {
+      EXPECT_EQ(e.code(), errc::invalid_argument);
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  cluster c;
+  c.workers.push_back(worker("a", 64_GiB, gpus(2, "RTX 4090", 24_GiB)));
+  c.workers.push_back(worker("a", 64_GiB));
+  EXPECT_EQ(refused(c), "cluster: worker 'a': two workers have this name");
+  c.workers[1].name = "b";
+  c.workers[0].gpus[1].vram_used = 25_GiB;
+  EXPECT_EQ(refused(c), "cluster: worker 'a' gpu 1 key 'vram_used': is more than the GPU's vram");
+  c.workers[0].gpus[1].vram_used = bytes{};
+  c.workers[0].gpus[1].index = 0;
+  EXPECT_EQ(refused(c), "cluster: worker 'a' gpu 1 key 'index': two GPUs have index 0");
+  c.workers[0].gpus[1].index = 1;
+  c.claims.push_back({"chat-1", "c", std::nullopt, 1_GiB, bytes{}});
+  EXPECT_EQ(refused(c), "cluster: claim 0 key 'worker': no worker is named 'c'");
+  c.claims[0] = {"chat-1", "a", 7U, bytes{}, 4_GiB};
+  EXPECT_EQ(refused(c), "cluster: claim 0 key 'gpu': worker 'a' has no GPU with index 7");
+  c.claims[0].gpu = 1;
+  EXPECT_EQ(refused(c), "accepted");
+  c.workers[1].ram_used = 65_GiB;
+  EXPECT_EQ(refused(c), "cluster: worker 'b' key 'ram_used': is more than the worker's ram");
+}
+
+}  // namespace

@@ -303,6 +303,15 @@ inline std::vector<model_copy> read_models(const cluster_reader& r, const std::s
       cl.worker = cr.string("worker").value_or("");
       if (!c.find_worker(cl.worker)) cr.fail("worker", "no worker is named '" + cl.worker + "'");
       cl.gpu = cr.index("gpu");
+      // (A worker listing no GPUs may get them from another source: checked after merging.)
+      if (const auto& gs = c.workers[*c.find_worker(cl.worker)].gpus; cl.gpu && !gs.empty()) {
+        const bool known = std::any_of(gs.begin(), gs.end(),
+                                       [&](const gpu_info& g) { return g.index == *cl.gpu; });
+        if (!known) {
+          cr.fail("gpu", "worker '" + cl.worker + "' has no GPU with index " +
+                             std::to_string(*cl.gpu));
+        }
+      }
       cl.ram = cr.size("ram").value_or(bytes{});
       cl.vram = cr.size("vram").value_or(bytes{});
       c.claims.push_back(std::move(cl));

@@ -22,6 +22,7 @@
 /// parallelism rule; llama.cpp uses at most 15 devices; the same input gives the same plan.
 
 #include <shardfit/cluster/inventory.hpp>
+#include <shardfit/cluster/validate.hpp>
 #include <shardfit/core/concepts.hpp>
 #include <shardfit/estimate/default_estimator.hpp>
 #include <shardfit/estimate/parallelism.hpp>
@@ -108,6 +109,7 @@ plan_result plan_on(const cluster& c, const model_profile& m, const plan_request
   if (m.n_layer == 0 || m.layers.size() != m.n_layer) {
     throw error::invalid_argument("model '" + m.name + "' has no layers to place");
   }
+  validate(c);  // an in-memory cluster gets the file reader's checks
   plan_result r;
   r.engine = rq.engine;
   r.model = m.name;
