@@ -2,6 +2,7 @@
 // shard_set_test) and placements of both backends, asserted exactly.
 
 #include <shardfit/json.hpp>
+#include <shardfit/plan/claims.hpp>
 #include <shardfit/plan/launch.hpp>
 #include <shardfit/plan/planner.hpp>
 
@@ -882,6 +883,66 @@ TEST(Planner, AnInvalidInMemoryClusterIsRefused) {
   EXPECT_EQ(refused(c), "accepted");
   c.workers[1].ram_used = 65_GiB;
   EXPECT_EQ(refused(c), "cluster: worker 'b' key 'ram_used': is more than the worker's ram");
+}
+
+}  // namespace
+
+namespace {
+
+// Issue 22.3: to_claims turns a placement into claims; committed, the next plan sees that
+// memory as used; released, it is free again. Placements name their workers, and launch
+// commands find them by name in a later snapshot, refusing one without them.
+TEST(Planner, ClaimsReserveAndReleaseAPlacement) {
+  cluster c = base();
+  c.workers.push_back(worker("w", 64_GiB, gpus(1, "RTX 4090", 24_GiB)));
+  const auto first = plan(c, llama8b(), {});
+  ASSERT_TRUE(first.chosen);
+  EXPECT_EQ(first.cluster_version, 0U);
+  const placed_worker& pw = first.chosen->workers.front();
+  EXPECT_EQ(pw.name, "w");
+  EXPECT_EQ(pw.address, "w");
+  const auto claims = to_claims(*first.chosen, "chat-1");
+  ASSERT_EQ(claims.size(), 2U);
+  EXPECT_EQ(claims[0].instance, "chat-1");
+  EXPECT_EQ(claims[0].worker, "w");
+  EXPECT_FALSE(claims[0].gpu.has_value());
+  EXPECT_EQ(claims[0].ram, pw.ram);
+  EXPECT_EQ(claims[1].gpu, std::optional<std::uint32_t>(0));
+  EXPECT_EQ(claims[1].vram, pw.gpus[0].vram);
+  const bytes free_before = c.allocatable_vram(0, 0);
+  commit(c, claims);
+  EXPECT_EQ(c.version, 1U);
+  EXPECT_EQ(c.allocatable_vram(0, 0), free_before - pw.gpus[0].vram);
+  // The same model again: the GPU's memory is taken, so it cannot be placed there in full.
+  const auto second = plan(c, llama8b(), {});
+  EXPECT_EQ(second.cluster_version, 1U);
+  ASSERT_TRUE(second.chosen);
+  EXPECT_NE(second.chosen->stage, plan_stage::single_gpu);
+  EXPECT_EQ(release(c, "chat-1"), 2U);
+  EXPECT_EQ(release(c, "chat-1"), 0U);
+  EXPECT_EQ(c.version, 2U);
+  const auto third = plan(c, llama8b(), {});
+  ASSERT_TRUE(third.chosen);
+  EXPECT_EQ(third.chosen->stage, plan_stage::single_gpu);
+
+  // Launch commands look workers up by name: a later snapshot with another worker first gives
+  // the command for "w"; one without "w" is refused instead of naming the wrong host.
+  cluster later = c;
+  later.workers.insert(later.workers.begin(), worker("new", 64_GiB, gpus(1, "RTX 4090", 24_GiB)));
+  later.workers[0].address = "10.9.9.9";
+  const auto ls = launch_settings_for(llama8b(), {}, "/m/l8.gguf");
+  const auto cmds = launch_commands(*third.chosen, later, ls);
+  EXPECT_EQ(cmds.back().worker, "w");
+  EXPECT_EQ(cmds.back().address, "w");
+  later.workers.erase(later.workers.begin() + 1);
+  try {
+    (void)launch_commands(*third.chosen, later, ls);
+    FAIL() << "launched on a cluster without the plan's worker";
+  } catch (const shardfit::error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "the placement's worker 'w' is not in this cluster (it changed since the plan: plan "
+              "again)");
+  }
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include <shardfit/files/discover.hpp>
 #include <shardfit/json.hpp>
+#include <shardfit/plan/claims.hpp>
 #include <shardfit/plan/planner.hpp>
 
 #include <gtest/gtest.h>
@@ -19,6 +20,8 @@
 #include <nlohmann/json.hpp>
 
 #include <atomic>
+#include <iostream>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -178,6 +181,94 @@ TEST(Threads, ADiscoveryCacheSharedByThreads) {
   EXPECT_EQ(mismatches.load(), 0);
   EXPECT_EQ(cache.hits() + cache.misses(), 8U * 20U * 7U);  // 7 directories a pass
   EXPECT_EQ(cache.size(), 7U);
+}
+
+// Issue 22.3: 8 threads plan and commit against one locked in-memory inventory. A commit is
+// refused when the cluster moved on since the snapshot its plan was made on (the version check);
+// the thread then plans again. No GPU ends up promised more than it has.
+class locked_inventory {
+ public:
+  explicit locked_inventory(cluster c) : c_(std::move(c)) {}
+  [[nodiscard]] cluster snapshot() const {
+    const std::lock_guard<std::mutex> lock(m_);
+    return c_;
+  }
+  // Adds the claims if the cluster is still at `version`.
+  bool commit_if(std::uint64_t version, const std::vector<claim>& claims) {
+    const std::lock_guard<std::mutex> lock(m_);
+    if (c_.version != version) return false;
+    commit(c_, claims);
+    return true;
+  }
+
+ private:
+  mutable std::mutex m_;
+  cluster c_;
+};
+
+TEST(PlannerThreads, EightSchedulersCommitWithVersionChecks) {
+  cluster start;
+  start.reserved.vram = 512_MiB;
+  for (int w = 0; w < 6; ++w) {
+    worker_info wk;
+    wk.name = "n" + std::to_string(w);
+    wk.address = wk.name;
+    wk.ram = 256_GiB;
+    for (std::uint32_t g = 0; g < 4; ++g) {
+      gpu_info gi;
+      gi.index = g;
+      gi.name = "L40S";
+      gi.vendor = "nvidia";
+      gi.vram = 48_GiB;
+      wk.gpus.push_back(gi);
+    }
+    start.workers.push_back(std::move(wk));
+  }
+  locked_inventory inventory(start);
+  const basic_planner<const locked_inventory&> planner{inventory};
+  const model_profile model = shardfit::test::llama8b();
+  std::atomic<int> placed{0};
+  std::atomic<int> conflicts{0};
+  std::vector<std::thread> pool;
+  for (int t = 0; t < 8; ++t) {
+    pool.emplace_back([&, t] {
+      for (int i = 0; i < 3; ++i) {
+        plan_request rq;
+        rq.engine = backend::vllm;
+        rq.vllm.max_model_len = 8192;
+        for (int attempt = 0; attempt < 100; ++attempt) {
+          const plan_result r = planner.plan(model, rq);
+          if (!r.chosen) return;  // the cluster is full
+          const auto claims =
+              to_claims(*r.chosen, "t" + std::to_string(t) + "-" + std::to_string(i));
+          if (inventory.commit_if(r.cluster_version, claims)) {
+            ++placed;
+            break;
+          }
+          ++conflicts;
+        }
+      }
+    });
+  }
+  for (auto& th : pool) th.join();
+  const cluster end = inventory.snapshot();
+  EXPECT_EQ(placed.load(), 24);  // 24 GPUs, one 8B instance each at 0.9 utilization
+  EXPECT_EQ(end.version, 24U);
+  // No GPU is promised more than it has.
+  for (std::size_t w = 0; w < end.workers.size(); ++w) {
+    for (std::size_t g = 0; g < end.workers[w].gpus.size(); ++g) {
+      bytes claimed{};
+      for (const auto& cl : end.claims) {
+        if (cl.worker == end.workers[w].name && cl.gpu == end.workers[w].gpus[g].index) {
+          claimed += cl.vram;
+        }
+      }
+      EXPECT_LE(claimed + end.reserved.vram, end.workers[w].gpus[g].vram)
+          << end.workers[w].name << ":" << g;
+    }
+  }
+  std::cout << "[ committed 24 plans from 8 threads; " << conflicts.load()
+            << " stale plans refused and planned again ]\n";
 }
 
 }  // namespace

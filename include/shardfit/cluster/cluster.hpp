@@ -140,6 +140,9 @@ struct cluster {
   std::vector<worker_info> workers;
   std::vector<claim> claims;
   std::vector<volume_info> volumes;
+  /// Moves on whenever the cluster changes (an inventory sets it; `commit` and `release` move
+  /// it): a plan records the version it was made on, so a scheduler can tell a stale plan.
+  std::uint64_t version = 0;
 
   /// @brief VRAM a new instance may use on GPU `g` of worker `w` (indices into the vectors).
   [[nodiscard]] bytes allocatable_vram(std::size_t w, std::size_t g) const {

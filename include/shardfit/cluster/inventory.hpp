@@ -308,8 +308,8 @@ inline std::vector<model_copy> read_models(const cluster_reader& r, const std::s
         const bool known = std::any_of(gs.begin(), gs.end(),
                                        [&](const gpu_info& g) { return g.index == *cl.gpu; });
         if (!known) {
-          cr.fail("gpu", "worker '" + cl.worker + "' has no GPU with index " +
-                             std::to_string(*cl.gpu));
+          cr.fail("gpu",
+                  "worker '" + cl.worker + "' has no GPU with index " + std::to_string(*cl.gpu));
         }
       }
       cl.ram = cr.size("ram").value_or(bytes{});

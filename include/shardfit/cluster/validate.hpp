@@ -27,7 +27,8 @@ inline void validate(const cluster& c) {
   names.reserve(c.workers.size());
   for (std::size_t i = 0; i < c.workers.size(); ++i) {
     const worker_info& w = c.workers[i];
-    if (w.name.empty()) fail("worker " + std::to_string(i) + " key 'name'", "every worker needs a name");
+    if (w.name.empty())
+      fail("worker " + std::to_string(i) + " key 'name'", "every worker needs a name");
     const std::string where = "worker '" + w.name + "'";
     if (!names.emplace(w.name, i).second) fail(where, "two workers have this name");
     if (w.ram_used > w.ram) fail(where + " key 'ram_used'", "is more than the worker's ram");

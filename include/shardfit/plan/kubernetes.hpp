@@ -236,8 +236,9 @@ Json pod(const std::string& name, const kubernetes_settings& k,
 /// @brief The objects that run placement `p` on the Kubernetes cluster `c` (its workers are
 /// nodes), as a `v1` `List`.
 template <class Json>
-[[nodiscard]] Json kubernetes_manifests(const placement& p, const cluster& c,
+[[nodiscard]] Json kubernetes_manifests(const placement& planned, const cluster& c,
                                         const launch_settings& s, const kubernetes_settings& k) {
+  const placement p = detail::resolve_workers(planned, c);
   Json items = Json::array();
   Json list = Json::object();
   list["apiVersion"] = "v1";

@@ -285,11 +285,42 @@ inline launch_command download_step(const placement& p, std::size_t i, const clu
 
 }  // namespace detail
 
+namespace detail {
+
+// `p` with each worker's position looked up in `c` by name (positions differ between
+// snapshots); a worker `c` does not have is an error rather than a command for the wrong host.
+inline placement resolve_workers(const placement& p, const cluster& c) {
+  placement q = p;
+  for (auto& w : q.workers) {
+    if (w.name.empty()) {
+      if (w.worker >= c.workers.size()) {
+        throw error::invalid_argument("the placement names worker " + std::to_string(w.worker) +
+                                      " but the cluster has " + std::to_string(c.workers.size()));
+      }
+      continue;
+    }
+    if (w.worker < c.workers.size() && c.workers[w.worker].name == w.name) continue;
+    const auto at = c.find_worker(w.name);
+    if (!at) {
+      throw error::invalid_argument("the placement's worker '" + w.name +
+                                    "' is not in this cluster (it changed since the plan: plan "
+                                    "again)");
+    }
+    w.worker = static_cast<std::uint32_t>(*at);
+  }
+  return q;
+}
+
+}  // namespace detail
+
 /// @brief The commands that start placement `p` on cluster `c`, in the order to run them:
-/// first the downloads of workers without a copy, then the servers.
-[[nodiscard]] inline std::vector<launch_command> launch_commands(const placement& p,
+/// first the downloads of workers without a copy, then the servers. Workers are found in `c` by
+/// name.
+/// @throws shardfit::error (invalid_argument) when a worker of the placement is not in `c`.
+[[nodiscard]] inline std::vector<launch_command> launch_commands(const placement& planned,
                                                                  const cluster& c,
                                                                  const launch_settings& s) {
+  const placement p = detail::resolve_workers(planned, c);
   std::vector<launch_command> out;
   if (p.workers.empty()) return out;
   const auto base = [&](const placed_worker& pw, std::string role) {

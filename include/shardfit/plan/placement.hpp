@@ -168,8 +168,9 @@ struct placed_gpu {
 
 /// @brief A worker given work.
 struct placed_worker {
-  std::uint32_t worker = 0;  ///< position in the cluster's `workers`
+  std::uint32_t worker = 0;  ///< position in the snapshot's `workers` (a hint: `name` rules)
   std::string name;          ///< filled for reported placements
+  std::string address;       ///< filled for reported placements
   worker_role role = worker_role::main;
   std::uint32_t stage = 0;  ///< vLLM: its first pipeline stage (a worker may hold several)
   std::vector<placed_gpu> gpus;
@@ -301,6 +302,7 @@ struct plan_result {
   std::vector<std::string> messages;    ///< what an operator should read first
   std::vector<plan_stage> stages;       ///< the stages tried, in order
   std::size_t candidates = 0;           ///< placements that fit and were scored
+  std::uint64_t cluster_version = 0;    ///< `cluster::version` of the snapshot it was made on
 };
 
 namespace detail {

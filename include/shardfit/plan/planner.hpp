@@ -113,6 +113,7 @@ plan_result plan_on(const cluster& c, const model_profile& m, const plan_request
   plan_result r;
   r.engine = rq.engine;
   r.model = m.name;
+  r.cluster_version = c.version;
   const model_ref ref = model_ref_of(m);
   const cluster_view view(c, ref, m.disk_bytes(), rq.storage);
   plan_context ctx{c, ref, rq.engine, rq.policy};

@@ -119,6 +119,7 @@ struct cluster_view {
 inline void name_placement(placement& p, const cluster& c) {
   for (auto& w : p.workers) {
     w.name = c.workers[w.worker].name;
+    w.address = c.workers[w.worker].address;
     for (auto& g : w.gpus) g.name = c.workers[w.worker].gpus[g.slot].name;
   }
 }
