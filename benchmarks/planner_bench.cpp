@@ -115,6 +115,40 @@ void BM_Plan70b(benchmark::State& state) {
 }
 BENCHMARK(BM_Plan70b)->ArgsProduct({{100, 1000, 10000}, {0, 1}})->Unit(benchmark::kMillisecond);
 
+// Issue 22.1: the same 10,000 workers, each labelled with one of 4 zones, 8 racks and its own
+// hostname (as Kubernetes labels nodes). Arg 0: the default scorer (reads no label: classes as
+// before); 1: plus a zone preference (zone values split the classes); 2: plus a filter avoiding
+// one rack (racks split them too).
+void BM_Plan70bLabelled(benchmark::State& state) {
+  const auto m = model("Llama-3.1-70B-Instruct");
+  auto c = random_cluster(10000, 8, 8, {{"RTX 4090", 24_GiB}, {"L40S", 48_GiB}, {"H100", 80_GiB}},
+                          10000);
+  for (std::size_t w = 0; w < c.workers.size(); ++w) {
+    c.workers[w].labels = {{"zone", "z" + std::to_string(w % 4)},
+                           {"rack", "r" + std::to_string(w % 8)},
+                           {"kubernetes.io/hostname", c.workers[w].name}};
+  }
+  plan_request rq;
+  rq.engine = backend::vllm;
+  rq.vllm.max_model_len = 8192;
+  const auto mode = state.range(0);
+  label_filter filter;
+  if (mode == 2) filter.avoid = {{"rack", "r3"}};
+  const auto scorer = default_scorer{}.with_term(label_term("zone", "z2"), 10);
+  std::size_t candidates = 0;
+  for (auto _ : state) {
+    plan_result r =
+        mode == 0 ? plan(c, m, rq) : detail::plan_on(c, m, rq, default_estimator{}, scorer, filter);
+    candidates = r.candidates;
+    benchmark::DoNotOptimize(r);
+  }
+  state.SetLabel(mode == 0   ? "default scorer"
+                 : mode == 1 ? "zone term"
+                             : "zone term + rack filter");
+  state.counters["candidates"] = static_cast<double>(candidates);
+}
+BENCHMARK(BM_Plan70bLabelled)->Arg(0)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond);
+
 // The cluster as the JSON `shardfit plan --cluster` reads.
 std::string cluster_json(const cluster& c) {
   std::string s = "{\"reserved\": {\"ram\": " + std::to_string(c.reserved.ram.count()) +

@@ -11,6 +11,7 @@
 #include <shardfit/format.hpp>
 #include <shardfit/json.hpp>
 #include <shardfit/model/load.hpp>
+#include <shardfit/plan/filters.hpp>
 #include <shardfit/plan/kubernetes.hpp>
 #include <shardfit/plan/launch.hpp>
 #include <shardfit/plan/planner.hpp>
@@ -36,6 +37,9 @@ struct plan_options {
   std::string revision = "main";
   inventory_cli_options inventory;
   std::string emit = "table";
+  std::vector<std::string> require_labels;
+  std::vector<std::string> avoid_labels;
+  std::vector<std::string> prefer_labels;
   std::string k8s_name;
   std::string k8s_namespace;
   std::string image;
@@ -183,7 +187,30 @@ int run_plan(const plan_options& o, const CLI::App& sub, streams& io) {
   here.model_bytes = model.disk_bytes();
   const static_inventory inventory{read_inventory(o.inventory, here, warnings)};
   for (const auto& w : warnings) io.err << "shardfit: warning: " << w << '\n';
-  const basic_planner<static_inventory> p{inventory};
+  // Label policies: a filter (--require-label, --avoid-label) and scoring terms
+  // (--prefer-label KEY=VALUE[:WEIGHT], weight 10 by default against the policy's 20).
+  label_filter filter;
+  for (const auto& l : o.require_labels) filter.require.push_back(parse_label(l));
+  for (const auto& l : o.avoid_labels) filter.avoid.push_back(parse_label(l));
+  any_scorer scorer = default_scorer{};
+  for (const auto& l : o.prefer_labels) {
+    int weight = 10;
+    std::string text = l;
+    if (const auto colon = text.rfind(':'); colon != std::string::npos && text.find('=') < colon) {
+      const std::string w = text.substr(colon + 1);
+      if (w.empty() || w.size() > 4 || w.find_first_not_of("0123456789") != std::string::npos) {
+        throw error::invalid_argument("--prefer-label " + l +
+                                      ": the weight after ':' must be a "
+                                      "whole number up to 9999");
+      }
+      weight = std::stoi(w);
+      text.resize(colon);
+    }
+    auto [key, value] = parse_label(text);
+    scorer = scorer_with_term<any_scorer, label_term>(scorer, label_term(key, value), weight);
+  }
+  const basic_planner<static_inventory, default_estimator, any_scorer, label_filter> p{
+      inventory, {}, scorer, filter};
   const plan_result r = p.plan(model, rq);
   // The workers do not share the planner's working directory: a relative path is made
   // absolute (a path given with --model-path is the workers' and kept as given).
@@ -317,6 +344,13 @@ command add_plan(CLI::App& app, streams& io) {
   sub->add_option("-c,--ctx,--ctx-size", o->ctx,
                   "context (llama.cpp, default 4096, 0: the model's) or max_model_len (vLLM, "
                   "default: the model's)");
+  sub->add_option("--require-label", o->require_labels,
+                  "KEY=VALUE: use only workers with this label (repeatable)");
+  sub->add_option("--avoid-label", o->avoid_labels,
+                  "KEY=VALUE: never use a worker or GPU with this label (repeatable)");
+  sub->add_option("--prefer-label", o->prefer_labels,
+                  "KEY=VALUE[:WEIGHT]: prefer workers with this label, weight 10 by default "
+                  "(repeatable)");
   sub->add_option("--policy", o->policy, "binpack (default) or spread")
       ->check(CLI::IsMember({"binpack", "spread"}));
   sub->add_flag("--no-cpu-offload", o->no_cpu_offload, "never keep layers in RAM (llama.cpp)");

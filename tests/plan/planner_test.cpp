@@ -946,3 +946,75 @@ TEST(Planner, ClaimsReserveAndReleaseAPlacement) {
 }
 
 }  // namespace
+
+namespace {
+
+cluster twins_in_two_zones() {
+  cluster c = base();
+  c.workers.push_back(worker("box-b", 128_GiB, gpus(2, "RTX 4090", 24_GiB)));
+  c.workers.push_back(worker("box-a", 128_GiB, gpus(2, "RTX 4090", 24_GiB)));
+  c.workers[0].labels = {{"zone", "b"}};
+  c.workers[1].labels = {{"zone", "a"}};
+  return c;
+}
+
+// Issue 22.1: two identical workers that differ only in a zone label. A term that reads the
+// label keeps them apart (the zone-a box is scored and wins, though listed second); the default
+// scorer reads no label and keeps today's single try, and the twin comes back as an
+// alternative to fall back on.
+TEST(Planner, AZonePreferenceSeesBothTwins) {
+  const cluster c = twins_in_two_zones();
+  const basic_planner<static_inventory, default_estimator,
+                      scorer_with_term<default_scorer, label_term>>
+      prefer_a{static_inventory{c}, {}, default_scorer{}.with_term(label_term("zone", "a"), 100)};
+  const auto r = prefer_a.plan(llama8b(), {});
+  ASSERT_TRUE(r.chosen);
+  EXPECT_EQ(r.chosen->workers.front().name, "box-a");
+  EXPECT_EQ(r.chosen->score.parts.back().name, "prefer zone=a");
+  EXPECT_DOUBLE_EQ(r.chosen->score.parts.back().value, 100.0);
+
+  plan_request rq;
+  rq.max_alternatives = 10;
+  const auto d = plan(c, llama8b(), rq);
+  ASSERT_TRUE(d.chosen);
+  EXPECT_EQ(d.chosen->workers.front().name, "box-b");  // first in inventory order
+  ASSERT_FALSE(d.alternatives.empty());
+  const auto& last = d.alternatives.back();
+  EXPECT_EQ(last.workers.front().name, "box-a");
+  EXPECT_EQ(last.workers.front().gpus.size(), d.chosen->workers.front().gpus.size());
+  EXPECT_DOUBLE_EQ(last.score.total, d.chosen->score.total);
+}
+
+// Issue 22.2: a GPU labelled for maintenance is avoided, with a rejection naming it; a worker
+// lacking a required label is left out, with the reason.
+TEST(Planner, LabelFilterAvoidsGpusAndRequiresLabels) {
+  cluster c = twins_in_two_zones();
+  c.workers[0].gpus[0].labels = {{"maintenance", "true"}};
+  label_filter f;
+  f.avoid = {{"maintenance", "true"}};
+  const basic_planner<static_inventory, default_estimator, default_scorer, label_filter> p{
+      static_inventory{c}, {}, {}, f};
+  const auto r = p.plan(llama8b(), {});
+  ASSERT_TRUE(r.chosen);
+  for (const auto& w : r.chosen->workers) {
+    for (const auto& g : w.gpus) EXPECT_FALSE(w.name == "box-b" && g.index == 0);
+  }
+  const auto* x = find_rejection(r, "box-b:0", "filter");
+  ASSERT_NE(x, nullptr);
+  EXPECT_EQ(x->reason, "has label maintenance=true (avoided)");
+
+  label_filter zone_a;
+  zone_a.require = {{"zone", "a"}};
+  const basic_planner<static_inventory, default_estimator, default_scorer, label_filter> q{
+      static_inventory{c}, {}, {}, zone_a};
+  const auto s = q.plan(llama8b(), {});
+  ASSERT_TRUE(s.chosen);
+  EXPECT_EQ(s.chosen->workers.front().name, "box-a");
+  const auto* y = find_rejection(s, "worker 'box-b'", "filter");
+  ASSERT_NE(y, nullptr);
+  EXPECT_EQ(y->reason, "needs label zone=a but has zone=b");
+  EXPECT_THROW((void)parse_label("zone"), shardfit::error);
+  EXPECT_EQ(parse_label("zone=a=b"), (std::pair<std::string, std::string>{"zone", "a=b"}));
+}
+
+}  // namespace

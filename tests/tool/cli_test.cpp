@@ -540,3 +540,50 @@ TEST(CliPlan, ReadsKubernetesNodesAndNvidiaSmiOutput) {
 }
 
 }  // namespace
+
+namespace {
+
+// Issue 22.2: label options of `plan`: --prefer-label picks the zone-a twin, --avoid-label keeps
+// a GPU in maintenance out (the rejection says why), --require-label keeps only labelled workers.
+TEST(CliPlan, LabelOptionsFilterAndPrefer) {
+  const std::string ex = SHARDFIT_EXAMPLES_DATA;
+  temp_dir d;
+  d.write("twins.json", R"({"workers": [
+    {"name": "box-b", "ram": "128GiB", "labels": {"zone": "b"},
+     "gpus": [{"name": "RTX 4090", "vendor": "nvidia", "vram": "24GiB",
+               "labels": {"maintenance": "true"}},
+              {"name": "RTX 4090", "vendor": "nvidia", "vram": "24GiB"}]},
+    {"name": "box-a", "ram": "128GiB", "labels": {"zone": "a"},
+     "gpus": [{"name": "RTX 4090", "vendor": "nvidia", "vram": "24GiB"},
+              {"name": "RTX 4090", "vendor": "nvidia", "vram": "24GiB"}]}]})");
+  const std::string m = ex + "/models/tiny-llama";
+  auto r = run_cli({"plan", m, "--cluster", d / "twins.json", "--json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["placement"]["workers"][0]["name"], "box-b");
+  r = run_cli({"plan", m, "--cluster", d / "twins.json", "--prefer-label", "zone=a", "--json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["placement"]["workers"][0]["name"], "box-a");
+  EXPECT_EQ(j["placement"]["score_breakdown"]["prefer zone=a"]["weight"], 10);
+  r = run_cli(
+      {"plan", m, "--cluster", d / "twins.json", "--avoid-label", "maintenance=true", "--json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  j = nlohmann::json::parse(r.out);
+  bool rejected = false;
+  for (const auto& x : j["rejected"]) {
+    rejected = rejected || (x["candidate"] == "box-b:0" && x["rule"] == "filter" &&
+                            x["reason"] == "has label maintenance=true (avoided)");
+  }
+  EXPECT_TRUE(rejected) << j["rejected"].dump();
+  for (const auto& w : j["placement"]["workers"]) {
+    for (const auto& g : w["gpus"]) EXPECT_FALSE(w["name"] == "box-b" && g["index"] == 0);
+  }
+  r = run_cli({"plan", m, "--cluster", d / "twins.json", "--require-label", "zone=a", "--json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["placement"]["workers"][0]["name"], "box-a");
+  r = run_cli({"plan", m, "--cluster", d / "twins.json", "--prefer-label", "zone"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err, "shardfit: label 'zone': expected KEY=VALUE\n");
+}
+
+}  // namespace

@@ -26,6 +26,16 @@ struct gpu_info {
   std::string vendor;       ///< "nvidia", "amd", "apple", ...
   bytes vram;               ///< total memory
   bytes vram_used;          ///< in use by processes outside shardfit's claims
+  /// Labels of this GPU ("maintenance" = "true"), read by filters and scoring terms.
+  std::vector<std::pair<std::string, std::string>> labels = {};
+
+  /// @brief A label's value, or nothing.
+  [[nodiscard]] std::optional<std::string> label(std::string_view key) const {
+    for (const auto& [k, v] : labels) {
+      if (k == key) return v;
+    }
+    return std::nullopt;
+  }
 };
 
 /// @brief A mount of a worker: a local path, and the volume behind it when it is shared.

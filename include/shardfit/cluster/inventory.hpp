@@ -55,8 +55,8 @@ struct cluster_keys {
       "name",      "address", "ram",    "ram_used", "uma",
       "disk_free", "labels",  "mounts", "models",   "gpus"};
   static constexpr std::array<std::string_view, 3> mount{"path", "volume", "shared"};
-  static constexpr std::array<std::string_view, 5> gpu{"index", "name", "vendor", "vram",
-                                                       "vram_used"};
+  static constexpr std::array<std::string_view, 6> gpu{"index", "name",      "vendor",
+                                                       "vram",  "vram_used", "labels"};
   static constexpr std::array<std::string_view, 5> claim{"instance", "worker", "gpu", "ram",
                                                          "vram"};
 };
@@ -284,6 +284,12 @@ inline std::vector<model_copy> read_models(const cluster_reader& r, const std::s
         gpu.vram = gr.size("vram").value_or(bytes{});
         gpu.vram_used = gr.size("vram_used").value_or(bytes{});
         if (gpu.vram_used > gpu.vram) gr.fail("vram_used", "is more than the GPU's vram");
+        if (const auto* labels = gr.object("labels")) {
+          for (const auto& [k, v] : labels->members()) {
+            if (!v.is_string()) gr.fail("labels", "label '" + k + "' must be a string");
+            gpu.labels.emplace_back(k, v.text());
+          }
+        }
         if (!indices.insert(gpu.index).second)
           gr.fail("index", "two GPUs have index " + std::to_string(gpu.index));
         w.gpus.push_back(std::move(gpu));

@@ -30,6 +30,11 @@ void to_json(BasicJsonType& j, const gpu_info& g) {
   j["vendor"] = g.vendor;
   j["vram"] = g.vram;
   j["vram_used"] = g.vram_used;
+  if (!g.labels.empty()) {
+    auto labels = BasicJsonType::object();
+    for (const auto& [k, v] : g.labels) labels[k] = v;
+    j["labels"] = std::move(labels);
+  }
 }
 
 /// @brief Writes a worker with the keys the cluster reader knows.

@@ -79,6 +79,21 @@ concept score_term = requires(const T& t, const placement& p, const plan_context
   { t(p, ctx) } -> std::convertible_to<double>;
 };
 
+/// @brief Which workers and GPUs a plan may use. Default model: `accept_all_filter`; also
+/// `label_filter`.
+///
+/// - `f.worker(worker, context)`, `f.gpu(worker, gpu, context)`: a `filter_verdict`; a refusal
+///   keeps the worker (or GPU) out of every candidate and is reported as a rejection (rule
+///   `filter`) with its reason.
+/// - optional `f.label_keys()`: the label keys it reads, so workers that differ in them are
+///   not treated as interchangeable (a filter without it: every label counts).
+template <class F>
+concept candidate_filter = requires(const F& f, const worker_info& w, const gpu_info& g,
+                                    const plan_context& ctx) {
+  { f.worker(w, ctx) } -> std::same_as<filter_verdict>;
+  { f.gpu(w, g, ctx) } -> std::same_as<filter_verdict>;
+};
+
 /// @brief Ranks candidate placements. Default model: `default_scorer` (the terms above with
 /// integer weights chosen by the policy, binpack or spread).
 ///

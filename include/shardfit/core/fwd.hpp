@@ -24,6 +24,9 @@ struct vllm_settings;
 struct vllm_estimate;
 
 struct cluster;
+struct worker_info;
+struct gpu_info;
+struct filter_verdict;
 struct placement;
 struct plan_context;
 struct score_card;

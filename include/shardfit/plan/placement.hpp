@@ -198,6 +198,14 @@ struct storage_summary {
   std::vector<std::string> suggestions;
 };
 
+/// @brief A filter's answer for a worker or a GPU: used, or refused with the reason.
+struct filter_verdict {
+  bool pass = true;
+  std::string reason;  ///< why not, when refused ("has label maintenance=true (avoided)")
+
+  [[nodiscard]] static filter_verdict refuse(std::string why) { return {false, std::move(why)}; }
+};
+
 /// @brief One term of a score: its name, its integer weight, its value in [0, 100].
 struct score_part {
   std::string name;

@@ -28,6 +28,7 @@
 #include <shardfit/estimate/parallelism.hpp>
 #include <shardfit/model/profile.hpp>
 #include <shardfit/plan/candidates.hpp>
+#include <shardfit/plan/filters.hpp>
 #include <shardfit/plan/placement.hpp>
 #include <shardfit/plan/scoring.hpp>
 #include <shardfit/plan/storage.hpp>
@@ -103,9 +104,10 @@ inline bytes largest_worker_vram(const cluster_view& v) {
   return best;
 }
 
-template <class Estimator, class Scorer>
+template <class Estimator, class Scorer, class Filter = accept_all_filter>
 plan_result plan_on(const cluster& c, const model_profile& m, const plan_request& rq,
-                    const Estimator& estimator, const Scorer& scorer) {
+                    const Estimator& estimator, const Scorer& scorer,
+                    const Filter& filter = Filter{}) {
   if (m.n_layer == 0 || m.layers.size() != m.n_layer) {
     throw error::invalid_argument("model '" + m.name + "' has no layers to place");
   }
@@ -115,10 +117,22 @@ plan_result plan_on(const cluster& c, const model_profile& m, const plan_request
   r.model = m.name;
   r.cluster_version = c.version;
   const model_ref ref = model_ref_of(m);
-  const cluster_view view(c, ref, m.disk_bytes(), rq.storage);
   plan_context ctx{c, ref, rq.engine, rq.policy};
   ctx.request = &rq;
   ctx.profile = &m;
+  // The filter decides which workers and GPUs exist for this plan; the labels the policies
+  // read keep workers that differ in them apart.
+  view_policies policies;
+  policies.label_keys = label_keys_of(scorer);
+  add_keys(policies.label_keys, label_keys_of(filter));
+  if constexpr (!std::is_same_v<Filter, accept_all_filter>) {
+    policies.worker = [&](std::size_t w) { return filter.worker(c.workers[w], ctx); };
+    policies.gpu = [&](std::size_t w, std::size_t g) {
+      return filter.gpu(c.workers[w], c.workers[w].gpus[g], ctx);
+    };
+  }
+  policies.rejected = &r.rejected;
+  const cluster_view view(c, ref, m.disk_bytes(), rq.storage, &policies);
   ctx.sources.reserve(view.workers.size());
   for (const auto& w : view.workers) ctx.sources.push_back(w.location.source);
   std::vector<placement> found;
@@ -247,6 +261,39 @@ plan_result plan_on(const cluster& c, const model_profile& m, const plan_request
       name_placement(r.alternatives.back(), c);
       attach_storage(r.alternatives.back(), c, m);
     }
+    // Interchangeable workers were tried once (their class's first): the chosen placement on
+    // each twin of its worker is as good, and is what a scheduler falls back on when its
+    // commit fails. Ranked after the alternatives found, in inventory order.
+    if (r.chosen->workers.size() == 1 && r.alternatives.size() < rq.max_alternatives) {
+      const std::uint32_t main = r.chosen->workers.front().worker;
+      for (const auto& v : view.workers) {
+        if (r.alternatives.size() >= rq.max_alternatives) break;
+        if (v.excluded || v.worker == main || v.cls != view.workers[main].cls) continue;
+        placement twin = *r.chosen;
+        placed_worker& tw = twin.workers.front();
+        tw.worker = v.worker;
+        bool ok = true;
+        for (auto& g : tw.gpus) {
+          const auto& gpus = c.workers[v.worker].gpus;
+          const auto it = std::find_if(gpus.begin(), gpus.end(),
+                                       [&](const gpu_info& x) { return x.index == g.index; });
+          if (it == gpus.end()) {
+            ok = false;
+            break;
+          }
+          g.slot = static_cast<std::uint32_t>(it - gpus.begin());
+          for (const auto& gv : v.gpus) {
+            if (gv.index == g.index) g.allocatable = gv.allocatable;  // its own exact figure
+          }
+        }
+        tw.ram_allocatable = v.ram_allocatable;
+        if (!ok) continue;
+        name_placement(twin, c);
+        attach_storage(twin, c, m);
+        twin.score = scorer.score(twin, ctx);
+        r.alternatives.push_back(std::move(twin));
+      }
+    }
     const placement& p = *r.chosen;
     if (p.engine == backend::vllm &&
         p.gpu_memory_utilization + 1e-9 < rq.vllm.gpu_memory_utilization) {
@@ -270,13 +317,16 @@ plan_result plan_on(const cluster& c, const model_profile& m, const plan_request
 
 /// @brief The planner, composed of an inventory source, a memory estimator and a scorer.
 template <inventory_source Inventory = cluster_json_inventory,
-          memory_estimator Estimator = default_estimator, candidate_scorer Scorer = default_scorer>
+          memory_estimator Estimator = default_estimator, candidate_scorer Scorer = default_scorer,
+          candidate_filter Filter = accept_all_filter>
 class basic_planner {
  public:
-  explicit basic_planner(Inventory inventory, Estimator estimator = {}, Scorer scorer = {})
+  explicit basic_planner(Inventory inventory, Estimator estimator = {}, Scorer scorer = {},
+                         Filter filter = {})
       : inventory_(std::move(inventory)),
         estimator_(std::move(estimator)),
-        scorer_(std::move(scorer)) {}
+        scorer_(std::move(scorer)),
+        filter_(std::move(filter)) {}
 
   /// @brief Plans `model` on the inventory's current snapshot.
   /// @throws shardfit::error when the inventory cannot be read, the settings are refused, or
@@ -284,7 +334,7 @@ class basic_planner {
   [[nodiscard]] plan_result plan(const model_profile& model, const plan_request& request) const {
     const auto& snapshot = inventory_.snapshot();  // a reference, or a temporary kept alive
     const cluster& c = snapshot;
-    return detail::plan_on(c, model, request, estimator_, scorer_);
+    return detail::plan_on(c, model, request, estimator_, scorer_, filter_);
   }
 
   [[nodiscard]] const Inventory& inventory() const noexcept { return inventory_; }
@@ -293,6 +343,7 @@ class basic_planner {
   Inventory inventory_;
   Estimator estimator_;
   Scorer scorer_;
+  Filter filter_;
 };
 
 /// @brief The planner with every default policy.

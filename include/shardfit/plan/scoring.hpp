@@ -177,6 +177,39 @@ struct offload_term {
   }
 };
 
+namespace detail {
+
+template <class T>
+inline constexpr bool builtin_term =
+    std::is_same_v<T, binpack_term> || std::is_same_v<T, spread_term> ||
+    std::is_same_v<T, fewest_workers_term> || std::is_same_v<T, fewest_gpus_term> ||
+    std::is_same_v<T, main_layers_term> || std::is_same_v<T, locality_term> ||
+    std::is_same_v<T, offload_term>;
+
+// The label keys a policy reads, so the planner keeps workers that differ in them apart: its
+// own `label_keys()`; none for shardfit's terms; every label ("*") for a policy that does not
+// say (it may read any).
+template <class P>
+std::vector<std::string> label_keys_of(const P& p) {
+  if constexpr (requires {
+                  { p.label_keys() } -> std::convertible_to<std::vector<std::string>>;
+                }) {
+    return p.label_keys();
+  } else if constexpr (builtin_term<P>) {
+    return {};
+  } else {
+    return {"*"};
+  }
+}
+
+inline void add_keys(std::vector<std::string>& to, const std::vector<std::string>& more) {
+  for (const auto& k : more) {
+    if (std::find(to.begin(), to.end(), k) == to.end()) to.push_back(k);
+  }
+}
+
+}  // namespace detail
+
 /// @brief Terms combined with integer weights: total = Σ weight × value / Σ weight, so the
 /// total stays in [0, 100]. Terms of weight 0 are left out of the breakdown.
 template <score_term... Terms>
@@ -218,6 +251,13 @@ class weighted_scorer {
   }
 
   [[nodiscard]] const weights_type& weights() const noexcept { return weights_; }
+  /// @brief The label keys its terms read (see `detail::label_keys_of`).
+  [[nodiscard]] std::vector<std::string> label_keys() const {
+    std::vector<std::string> keys;
+    std::apply([&](const auto&... t) { (detail::add_keys(keys, detail::label_keys_of(t)), ...); },
+               terms_);
+    return keys;
+  }
 
  private:
   weights_type weights_{};
@@ -248,7 +288,11 @@ class scorer_with_term;
 struct dynamic_term {
   std::string name;
   std::function<double(const placement&, const plan_context&)> fn;
+  /// The label keys `fn` reads ("*": any, the default; empty: none), so workers that differ in
+  /// them are scored apart.
+  std::vector<std::string> labels = {"*"};
   double operator()(const placement& p, const plan_context& ctx) const { return fn(p, ctx); }
+  [[nodiscard]] std::vector<std::string> label_keys() const { return labels; }
 };
 
 /// @brief `base`'s score with one more weighted term: the base's parts and weights stay as they
@@ -276,6 +320,11 @@ class scorer_with_term {
     card.total = sum / static_cast<double>(sum_w);
     return card;
   }
+  [[nodiscard]] std::vector<std::string> label_keys() const {
+    std::vector<std::string> keys = detail::label_keys_of(base_);
+    detail::add_keys(keys, detail::label_keys_of(term_));
+    return keys;
+  }
   /// @brief This scorer with one more term.
   template <score_term T>
   [[nodiscard]] scorer_with_term<scorer_with_term, T> with_term(T term, int weight) const {
@@ -293,6 +342,7 @@ class default_scorer {
   [[nodiscard]] score_card score(const placement& p, const plan_context& ctx) const {
     return (ctx.policy == scoring_policy::spread ? spread_ : binpack_).score(p, ctx);
   }
+  [[nodiscard]] std::vector<std::string> label_keys() const { return {}; }
   /// @brief The default ranking (the request's binpack or spread policy, its weights) with one
   /// more term: `default_scorer{}.with_term(zone_term{"a"}, 10)`.
   template <score_term T>
@@ -321,15 +371,18 @@ class any_scorer {
   template <class S>
   requires(candidate_scorer<S> && !std::same_as<std::remove_cvref_t<S>, any_scorer>)
       any_scorer(S scorer)  // NOLINT(google-explicit-constructor): a wrapper converts implicitly
-      : fn_([s = std::move(scorer)](const placement& p, const plan_context& ctx) {
+      : keys_(detail::label_keys_of(scorer)),
+        fn_([s = std::move(scorer)](const placement& p, const plan_context& ctx) {
           return s.score(p, ctx);
         }) {}
 
   [[nodiscard]] score_card score(const placement& p, const plan_context& ctx) const {
     return fn_(p, ctx);
   }
+  [[nodiscard]] std::vector<std::string> label_keys() const { return keys_; }
 
  private:
+  std::vector<std::string> keys_;
   std::function<score_card(const placement&, const plan_context&)> fn_;
 };
 

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,6 +49,16 @@ struct worker_view {
   std::uint32_t cls = 0;                  // equivalence class
   std::uint32_t class_size = 1;
   bool representative = true;  // first of its class in inventory order
+  bool excluded = false;       // a filter refused it: no GPUs, no RAM, never a representative
+};
+
+// What a filter policy decides, as callbacks over positions in the cluster, with the labels
+// the policies read (label keys; "*": every label).
+struct view_policies {
+  std::function<filter_verdict(std::size_t worker)> worker;
+  std::function<filter_verdict(std::size_t worker, std::size_t slot)> gpu;
+  std::vector<std::string> label_keys;
+  std::vector<rejection>* rejected = nullptr;
 };
 
 // The cluster reduced to what planning needs, with equivalence classes.
@@ -57,8 +68,24 @@ struct cluster_view {
   storage_settings storage;
 
   // `whole`: the bytes a worker reading the whole model needs on disk.
-  cluster_view(const cluster& c, const model_ref& model, bytes whole, const storage_settings& s)
+  cluster_view(const cluster& c, const model_ref& model, bytes whole, const storage_settings& s,
+               const view_policies* policies = nullptr)
       : storage(s) {
+    const bool all_labels =
+        policies != nullptr && std::find(policies->label_keys.begin(), policies->label_keys.end(),
+                                         "*") != policies->label_keys.end();
+    // The values of the labels the policies read, appended to a class key.
+    const auto label_part = [&](const std::vector<std::pair<std::string, std::string>>& labels) {
+      std::string out;
+      if (policies == nullptr || policies->label_keys.empty()) return out;
+      for (const auto& [k, val] : labels) {
+        if (all_labels || std::find(policies->label_keys.begin(), policies->label_keys.end(), k) !=
+                              policies->label_keys.end()) {
+          out += '\x1c' + k + '=' + val;
+        }
+      }
+      return out;
+    };
     std::unordered_map<std::string, std::uint32_t> classes;
     classes.reserve(c.workers.size());
     std::vector<std::uint32_t> sizes;
@@ -74,7 +101,33 @@ struct cluster_view {
       v.location = c.locate_model(w, model);
       v.disk_free = wk.disk_free;
       v.disk_short = disk_problem(v.location, v.disk_free, whole, s);
+      if (policies != nullptr && policies->worker) {
+        const filter_verdict fv = policies->worker(w);
+        if (!fv.pass) {
+          if (policies->rejected != nullptr) {
+            policies->rejected->push_back({"worker '" + wk.name + "'", "filter", fv.reason, 1});
+          }
+          v.excluded = true;
+          v.representative = false;
+          v.ram = v.ram_allocatable = bytes{};
+          v.disk_short = fv.reason;
+          v.cls = static_cast<std::uint32_t>(sizes.size());
+          sizes.push_back(1);
+          workers.push_back(std::move(v));
+          continue;
+        }
+      }
       for (std::size_t g = 0; g < wk.gpus.size(); ++g) {
+        if (policies != nullptr && policies->gpu) {
+          const filter_verdict fv = policies->gpu(w, g);
+          if (!fv.pass) {
+            if (policies->rejected != nullptr) {
+              policies->rejected->push_back(
+                  {wk.name + ":" + std::to_string(wk.gpus[g].index), "filter", fv.reason, 1});
+            }
+            continue;
+          }
+        }
         gpu_view gv;
         gv.slot = static_cast<std::uint32_t>(g);
         gv.index = wk.gpus[g].index;
@@ -91,12 +144,13 @@ struct cluster_view {
       for (const auto& g : v.gpus) {
         const auto& info = wk.gpus[g.slot];
         parts.push_back(info.name + '\x1f' + info.vendor + '\x1f' +
-                        std::to_string(g.total.count()) + '\x1f' + std::to_string(g.free.count()));
+                        std::to_string(g.total.count()) + '\x1f' + std::to_string(g.free.count()) +
+                        label_part(info.labels));
       }
       std::string key = std::to_string(v.ram.count()) + (v.uma ? "u" : "d") +
                         std::to_string(static_cast<int>(v.location.source)) + v.location.volume +
                         '\x1d' + (v.disk_free ? std::to_string(v.disk_free->count()) : "?") +
-                        '\x1d' + std::to_string(wk.ram.count());
+                        '\x1d' + std::to_string(wk.ram.count()) + label_part(wk.labels);
       for (const auto& p : parts) key += '\x1e' + p;
       const auto [it, inserted] =
           classes.emplace(std::move(key), static_cast<std::uint32_t>(sizes.size()));
