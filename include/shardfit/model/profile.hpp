@@ -45,6 +45,15 @@ struct weight_file {
   bool input = false;             ///< holds input embeddings (or other non-layer tensors)
   bool output = false;            ///< holds the output head or the final norm
 
+  /// @brief Whether a reader of repeating layers [first, first + count) needs this file (with
+  /// the input embeddings when `with_input`, the head when `with_output`).
+  [[nodiscard]] bool needed_by(std::uint32_t first, std::uint32_t count, bool with_input,
+                               bool with_output) const noexcept {
+    const bool overlaps =
+        layer_count != 0 && first_layer < first + count && first < first_layer + layer_count;
+    return overlaps || (with_input && input) || (with_output && output);
+  }
+
   friend bool operator==(const weight_file&, const weight_file&) = default;
 };
 
@@ -159,23 +168,9 @@ struct model_profile {
     if (weight_files.empty()) return disk_bytes();
     bytes b;
     for (const auto& f : weight_files) {
-      const bool overlaps = f.layer_count != 0 && f.first_layer < first + count &&
-                            first < f.first_layer + f.layer_count;
-      if (overlaps || (with_input && f.input) || (with_output && f.output)) b += f.size;
+      if (f.needed_by(first, count, with_input, with_output)) b += f.size;
     }
     return b;
-  }
-  /// @brief The weight files a reader of repeating layers [first, first + count) needs (as in
-  /// `disk_bytes_for`), by name; every weight file when the files' contents are unknown.
-  [[nodiscard]] std::vector<std::string> files_for(std::uint32_t first, std::uint32_t count,
-                                                   bool with_input, bool with_output) const {
-    std::vector<std::string> out;
-    for (const auto& f : weight_files) {
-      const bool overlaps = f.layer_count != 0 && f.first_layer < first + count &&
-                            first < f.first_layer + f.layer_count;
-      if (overlaps || (with_input && f.input) || (with_output && f.output)) out.push_back(f.name);
-    }
-    return out;
   }
   /// @brief True for a mixture of experts.
   [[nodiscard]] bool is_moe() const noexcept { return n_expert != 0; }

@@ -236,9 +236,7 @@ inline std::vector<std::string> download_files(const placement& p, std::size_t i
   }
   const layers_read r = layers_read_by(p, i);
   for (const auto& f : s.weight_files) {
-    const bool overlaps = f.layer_count != 0 && f.first_layer < r.first + r.count &&
-                          r.first < f.first_layer + f.layer_count;
-    if (r.whole || by_repo || overlaps || (r.input && f.input) || (r.output && f.output)) {
+    if (r.whole || by_repo || f.needed_by(r.first, r.count, r.input, r.output)) {
       files.push_back(f.name);
     }
   }
