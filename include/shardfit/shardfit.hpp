@@ -7,6 +7,7 @@
 #include <shardfit/cluster/cluster.hpp>
 #include <shardfit/cluster/inventory.hpp>
 #include <shardfit/cluster/inventory_sources.hpp>
+#include <shardfit/cluster/validate.hpp>
 #include <shardfit/config.hpp>
 #include <shardfit/core/checked.hpp>
 #include <shardfit/core/concepts.hpp>
@@ -39,10 +40,14 @@
 #include <shardfit/model/profile.hpp>
 #include <shardfit/model/tensor_names.hpp>
 #include <shardfit/plan/candidates.hpp>
+#include <shardfit/plan/claims.hpp>
+#include <shardfit/plan/filters.hpp>
+#include <shardfit/plan/kubernetes.hpp>
 #include <shardfit/plan/launch.hpp>
 #include <shardfit/plan/placement.hpp>
 #include <shardfit/plan/planner.hpp>
 #include <shardfit/plan/scoring.hpp>
 #include <shardfit/plan/storage.hpp>
+#include <shardfit/reshard/interrupt.hpp>
 #include <shardfit/reshard/reshard.hpp>
 #include <shardfit/version.hpp>
