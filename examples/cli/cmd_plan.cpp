@@ -223,8 +223,11 @@ int run_plan(const plan_options& o, const CLI::App& sub, streams& io) {
   std::vector<launch_command> launch = r.chosen
                                            ? launch_commands(*r.chosen, inventory.snapshot(), ls)
                                            : std::vector<launch_command>{};
+  // A download without a known repository: say which option gives one (not for an HF model
+  // planned for llama.cpp, whose GGUF comes from a conversion).
+  const bool repo_helps = rq.engine != backend::llama_cpp || ls.gguf;
   for (auto& cmd : launch) {
-    if (cmd.argv.empty() && ls.repo.empty() && cmd.note.find("Hugging Face") != std::string::npos)
+    if (cmd.role == "download" && cmd.argv.empty() && repo_helps)
       cmd.note += " (give it with --repo ORG/NAME)";
   }
 

@@ -110,9 +110,8 @@ inline pod_storage storage_of(const placement& p, std::size_t i, const cluster& 
     case storage_source::download: {
       st.kind = "download";
       st.read_only = false;
-      const std::string served = model_path(pw, s, llama);
-      const bool by_repo = !llama && (!s.hub_repo.empty() || looks_like_repo(served));
-      st.source = st.mount = by_repo ? k.hf_cache : directory_of(served, llama);
+      const download_target t = download_target_of(pw, s, llama);
+      st.source = st.mount = t.by_repo ? k.hf_cache : t.dir;
       return st;
     }
     case storage_source::none:

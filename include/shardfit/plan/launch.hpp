@@ -223,6 +223,23 @@ inline std::string directory_of(const std::string& path, bool is_file) {
   return slash == 0 ? "/" : path.substr(0, slash);
 }
 
+// Where a downloading worker's engine reads the model (`served`), and where the download goes:
+// the hub cache when vLLM serves a repository id (`by_repo`), else the served path's directory.
+struct download_target {
+  std::string served;
+  bool by_repo = false;
+  std::string dir;
+};
+
+inline download_target download_target_of(const placed_worker& pw, const launch_settings& s,
+                                          bool llama) {
+  download_target t;
+  t.served = model_path(pw, s, llama);
+  t.by_repo = !llama && (!s.hub_repo.empty() || looks_like_repo(t.served));
+  t.dir = directory_of(t.served, llama);
+  return t;
+}
+
 // What worker `i` of `p` downloads: llama.cpp's main worker the GGUF set (and the projector);
 // a vLLM worker the weight files of its stages (every file when served by repository id:
 // vLLM fetches the rest itself) and the config, tokenizer and chat template files.
@@ -256,9 +273,7 @@ inline launch_command download_step(const placement& p, std::size_t i, const clu
   cmd.address = c.workers[pw.worker].address;
   cmd.role = "download";
   const bool llama = p.engine == backend::llama_cpp;
-  const std::string served = model_path(pw, s, llama);
-  const bool by_repo = !llama && (!s.hub_repo.empty() || looks_like_repo(served));
-  const std::string dir = directory_of(served, llama);
+  const auto [served, by_repo, dir] = download_target_of(pw, s, llama);
   const std::vector<std::string> files = download_files(p, i, s, by_repo);
   const std::string repo = !s.repo.empty()       ? s.repo
                            : !s.hub_repo.empty() ? s.hub_repo
