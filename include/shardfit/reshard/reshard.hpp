@@ -51,7 +51,6 @@
 #include <utility>
 #include <vector>
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -663,10 +662,8 @@ inline std::vector<std::string> files_of_set(const std::string& dir, const std::
                                              reshard_format format) {
   std::vector<std::string> out;
   const std::string ext = format == reshard_format::gguf ? ".gguf" : ".safetensors";
-  DIR* d = ::opendir(dir.empty() ? "." : dir.c_str());
-  if (d == nullptr) return out;
-  while (const dirent* e = ::readdir(d)) {
-    const std::string name(e->d_name);
+  for (const auto& e : posix_filesystem{}.list(dir.empty() ? "." : dir)) {
+    const std::string& name = e.name;
     bool ours = name == stem + ext || name == stem + ext + ".index.json";
     if (!ours && name.size() > ext.size() &&
         name.compare(name.size() - ext.size(), ext.size(), ext) == 0) {
@@ -675,7 +672,6 @@ inline std::vector<std::string> files_of_set(const std::string& dir, const std::
     }
     if (ours) out.push_back(join_path(dir, name));
   }
-  ::closedir(d);
   std::sort(out.begin(), out.end());
   return out;
 }
