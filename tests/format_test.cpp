@@ -21,8 +21,9 @@ TEST(FormatAdapter, BadSpecIsRejected) {
 TEST(FormatAdapter, ErrcAndReason) {
   EXPECT_EQ(fmt::format("{}", shardfit::errc::overflow), "overflow");
   EXPECT_EQ(fmt::format("{:>10}", shardfit::errc::overflow), "  overflow");
-  EXPECT_EQ(fmt::format("{}", shardfit::reason{"tp.heads", "32 % 3 != 0"}),
-            "tp.heads: 32 % 3 != 0");
+  EXPECT_EQ(
+      fmt::format("{}", shardfit::reason{shardfit::rule_id::tp_attention_heads, "32 % 3 != 0"}),
+      "tp.attention_heads: 32 % 3 != 0");
 }
 
 }  // namespace

@@ -35,11 +35,15 @@ TEST(JsonAdapter, BytesRejectOtherValues) {
 }
 
 TEST(JsonAdapter, ReasonsVerdictsAndErrors) {
-  const nlohmann::ordered_json r = shardfit::reason{"tp.heads", "32 % 3 != 0"};
-  EXPECT_EQ(r.dump(), R"({"rule":"tp.heads","message":"32 % 3 != 0"})");
-  EXPECT_EQ(r.get<shardfit::reason>(), (shardfit::reason{"tp.heads", "32 % 3 != 0"}));
-  const nlohmann::ordered_json v = shardfit::verdict::reject("a", "b");
-  EXPECT_EQ(v.dump(), R"({"ok":false,"rule":"a","message":"b"})");
+  using shardfit::rule_id;
+  const nlohmann::ordered_json r = shardfit::reason{rule_id::tp_vocab, "32 % 3 != 0"};
+  EXPECT_EQ(r.dump(), R"({"rule":"tp.vocab","message":"32 % 3 != 0"})");
+  EXPECT_EQ(r.get<shardfit::reason>(), (shardfit::reason{rule_id::tp_vocab, "32 % 3 != 0"}));
+  EXPECT_THROW(
+      (void)nlohmann::json::parse(R"({"rule":"tp.heads","message":"x"})").get<shardfit::reason>(),
+      shardfit::error);
+  const nlohmann::ordered_json v = shardfit::verdict::reject(rule_id::ep_experts, "b");
+  EXPECT_EQ(v.dump(), R"({"ok":false,"rule":"ep.experts","message":"b"})");
   const nlohmann::ordered_json ok = shardfit::verdict::accept();
   EXPECT_EQ(ok.dump(), R"({"ok":true})");
   const nlohmann::ordered_json e = shardfit::error::io("x.gguf", "cannot open");

@@ -1,6 +1,7 @@
 #include "cli.hpp"
 
 #include "commands.hpp"
+#include "options.hpp"
 
 #include <shardfit/core/error.hpp>
 #include <shardfit/version.hpp>
@@ -90,7 +91,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
     try {
       return cmd.run();
     } catch (const shardfit::error& e) {
-      err << "shardfit: " << e.what() << '\n';
+      err << "shardfit: " << e.what() << option_hint(e.option()) << '\n';
       return exit_usage;
     } catch (const std::exception& e) {
       err << "shardfit: internal error: " << e.what() << '\n';

@@ -2,6 +2,7 @@
 // and their true sizes.
 
 #include "commands.hpp"
+#include "options.hpp"
 #include "schema.hpp"
 #include "table.hpp"
 
@@ -61,7 +62,7 @@ std::vector<set_model> read_models(discovery_result& found) {
     try {
       m.profile = profile_from_set(s);
     } catch (const shardfit::error& e) {
-      m.error = e.what();
+      m.error = e.what() + option_hint(e.option());
     }
     out.push_back(std::move(m));
   }

@@ -78,7 +78,7 @@ command add_check_parallel(CLI::App& app, streams& io) {
               io.out << fmt::format("{} tp={} pp={}{}: {}\n", to_string(engine), o->tp, o->pp,
                                     o->ep ? " ep" : "", c.valid ? "valid" : "invalid");
               for (const auto& r : c.reasons)
-                io.out << fmt::format("  {}: {}\n", r.rule, r.message);
+                io.out << fmt::format("  {}: {}\n", to_string(r.rule), r.message);
               if (c.valid && o->pp > 1) {
                 io.out << "  layers per stage:";
                 for (const auto n : c.stage_layers) io.out << ' ' << n;
@@ -226,7 +226,7 @@ int run_vllm_estimate(const std::string& path, const load_options& lo, const vll
         "{} on vLLM: tp={} pp={}{}, max_model_len {}, gpu_memory_utilization {:.2f}\n", m.name,
         s.tp, s.pp, s.ep ? " ep" : "", e.max_model_len, s.gpu_memory_utilization);
     for (const auto& r : e.parallel.reasons)
-      io.out << fmt::format("invalid: {}: {}\n", r.rule, r.message);
+      io.out << fmt::format("invalid: {}: {}\n", to_string(r.rule), r.message);
     table t({"STAGE", "LAYERS", "WEIGHTS", "ACTIVATION", "OVERHEAD", "KV/SEQ", "REQUIRED", "BUDGET",
              "KV TOKENS"});
     for (const auto& r : e.stages) {

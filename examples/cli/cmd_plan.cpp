@@ -319,7 +319,8 @@ int run_plan(const plan_options& o, const CLI::App& sub, streams& io) {
     if (o.explain) {
       io.out << "\nrejected:\n";
       table t({"CANDIDATE", "RULE", "REASON"});
-      for (const auto& x : r.rejected) t.add({x.candidate, x.rule, x.reason});
+      for (const auto& x : r.rejected)
+        t.add({x.candidate, std::string(to_string(x.rule)), x.reason});
       t.print(io.out);
     } else {
       io.out << fmt::format("\n{} candidate{} rejected (--explain lists them)\n", r.rejected.size(),

@@ -11,6 +11,15 @@
 
 namespace shardfit::cli {
 
+/// The tool's way to resolve an error that names a library setting (`error::option()`):
+/// " (use --force to replace the set)"; empty for none.
+inline std::string option_hint(const std::string& setting) {
+  if (setting == "force") return " (use --force to replace the set)";
+  if (setting == "set_name") return " (choose one with --set NAME)";
+  if (setting == "out_dir") return " (choose another --out)";
+  return {};
+}
+
 /// Splits "a,b,c" (empty items are an error).
 inline std::vector<std::string> split_list(const std::string& text, const std::string& option) {
   std::vector<std::string> out;

@@ -61,6 +61,6 @@ template <>
 struct fmt::formatter<shardfit::reason> : fmt::formatter<std::string_view> {
   template <class FormatContext>
   auto format(const shardfit::reason& r, FormatContext& ctx) const -> decltype(ctx.out()) {
-    return fmt::format_to(ctx.out(), "{}: {}", r.rule, r.message);
+    return fmt::format_to(ctx.out(), "{}: {}", to_string(r.rule), r.message);
   }
 };

@@ -59,9 +59,11 @@ TEST(Error, CodesHaveStableNames) {
 TEST(Verdict, CarriesAReasonWhenRejected) {
   const auto ok = shardfit::verdict::accept();
   EXPECT_TRUE(static_cast<bool>(ok));
-  const auto no = shardfit::verdict::reject("tp.attention_heads", "32 heads not divisible by 3");
+  const auto no = shardfit::verdict::reject(shardfit::rule_id::tp_attention_heads,
+                                            "32 heads not divisible by 3");
   EXPECT_FALSE(static_cast<bool>(no));
-  EXPECT_EQ(no.why.rule, "tp.attention_heads");
+  EXPECT_EQ(no.why.rule, shardfit::rule_id::tp_attention_heads);
+  EXPECT_EQ(to_string(no.why.rule), "tp.attention_heads");
   EXPECT_EQ(no.why.message, "32 heads not divisible by 3");
 }
 

@@ -22,7 +22,7 @@ shardfit::model_profile model(const std::string& config) {
 
 std::vector<std::string> rules(const shardfit::parallel_check& c) {
   std::vector<std::string> out;
-  for (const auto& r : c.reasons) out.push_back(r.rule);
+  for (const auto& r : c.reasons) out.emplace_back(to_string(r.rule));
   return out;
 }
 
@@ -35,7 +35,7 @@ TEST(Parallelism, Gemma3_27bRefusesThreeGpusAndOffersTwoAndFour) {
   const auto three = check_parallel(m, {3});
   EXPECT_FALSE(three.valid);
   ASSERT_FALSE(three.reasons.empty());
-  EXPECT_EQ(three.reasons[0].rule, "tp.attention_heads");
+  EXPECT_EQ(to_string(three.reasons[0].rule), "tp.attention_heads");
   EXPECT_EQ(three.reasons[0].message,
             "32 attention heads are not divisible by tensor parallel size 3");
   EXPECT_TRUE(check_parallel(m, {2}).valid);
@@ -266,13 +266,13 @@ TEST(Parallelism, Mamba2GroupsDivideTpAndNoPipelineInVllm) {
   EXPECT_TRUE(shardfit::check_parallel(m, {8, 1}).valid);
   const auto tp16 = shardfit::check_parallel(m, {16, 1});
   ASSERT_FALSE(tp16.valid);
-  EXPECT_EQ(tp16.reasons.front().rule, "tp.ssm_groups");
+  EXPECT_EQ(to_string(tp16.reasons.front().rule), "tp.ssm_groups");
   EXPECT_EQ(tp16.reasons.front().message,
             "8 state-space groups are not divisible by tensor parallel size 16 (only 1 group is "
             "replicated)");
   const auto pp2 = shardfit::check_parallel(m, {1, 2});
   ASSERT_FALSE(pp2.valid);
-  EXPECT_EQ(pp2.reasons.front().rule, "pp.unsupported");
+  EXPECT_EQ(to_string(pp2.reasons.front().rule), "pp.unsupported");
 }
 
 }  // namespace

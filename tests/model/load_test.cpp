@@ -395,7 +395,8 @@ TEST(Model, LoadModelChoosesAndExplains) {
   } catch (const shardfit::error& e) {
     EXPECT_EQ(std::string(e.what()), two.path() +
                                          ": holds several model sets: a (gguf), b (gguf); choose "
-                                         "one with --set NAME");
+                                         "one by its name");
+    EXPECT_EQ(e.option(), "set_name");  // the setting that resolves it, not a tool flag
   }
   shardfit::load_options pick;
   pick.set_name = "b";
@@ -406,7 +407,7 @@ TEST(Model, LoadModelChoosesAndExplains) {
 
 // Issue 18: a Mistral layout (consolidated.safetensors beside the indexed shards) and .bin
 // beside .safetensors load what vLLM loads, with a note naming the rest; GGUF quants side by
-// side cannot be chosen for the user (the message says --set NAME).
+// side cannot be chosen for the user (the error names the set_name setting).
 TEST(Model, SeveralSetsLoadWhatVllmLoads) {
   temp_dir d;
   d.write("config.json", kTinyConfig);
@@ -423,8 +424,8 @@ TEST(Model, SeveralSetsLoadWhatVllmLoads) {
   EXPECT_EQ(m.source, "safetensors");
   EXPECT_EQ(m.notes.back(),
             "the directory holds several sets; model (safetensors, indexed) is the one vLLM "
-            "loads; not used: consolidated (safetensors), pytorch_model (pytorch) (--set NAME to "
-            "choose)");
+            "loads; not used: consolidated (safetensors), pytorch_model (pytorch) (choose one "
+            "by its name)");
   shardfit::load_options pick;
   pick.set_name = "consolidated";
   EXPECT_EQ(load_model(d.path(), pick).set, "consolidated");

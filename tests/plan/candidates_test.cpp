@@ -46,7 +46,7 @@ TEST(Candidates, StagesThatCannotYieldSayWhy) {
   EXPECT_TRUE(one.candidates.empty());
   ASSERT_EQ(one.rejected.size(), 1U);
   EXPECT_EQ(one.rejected[0].candidate, "worker 'small'");
-  EXPECT_EQ(one.rejected[0].rule, "fit.vram");
+  EXPECT_EQ(to_string(one.rejected[0].rule), "fit.vram");
   EXPECT_EQ(one.rejected[0].reason,
             "no single GPU holds the model: it needs 15.11 GiB, the largest has 12.00 GiB free");
   const auto two = enumerate_stage(c, llama8b(), rq, plan_stage::one_worker);

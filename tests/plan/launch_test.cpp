@@ -180,7 +180,7 @@ TEST(Launch, VllmRefusesAGgufSplit) {
             "vLLM loads a single GGUF file, not a split of 3; merge it first (llama-gguf-split "
             "--merge FIRST-SHARD OUT.gguf) or plan it for llama.cpp");
   ASSERT_FALSE(r.rejected.empty());
-  EXPECT_EQ(r.rejected.front().rule, "vllm.gguf_split");
+  EXPECT_EQ(to_string(r.rejected.front().rule), "vllm.gguf_split");
 }
 
 TEST(Launch, SeedDeepSeekR1Bf16MainPlusOneRpcServer) {

@@ -388,7 +388,8 @@ TEST(PlannerProperty, EveryRuleHoldsOnThousandsOfRandomClusters) {
     const nlohmann::ordered_json b = plan(c, m, rq);
     ASSERT_EQ(a.dump(), b.dump()) << where;
     for (const auto& x : r.rejected) {
-      EXPECT_FALSE(x.candidate.empty() || x.rule.empty() || x.reason.empty()) << where;
+      EXPECT_FALSE(x.candidate.empty() || to_string(x.rule) == "unknown" || x.reason.empty())
+          << where;
       EXPECT_GE(x.count, 1U);
     }
     if (r.status == plan_status::no_fit) {

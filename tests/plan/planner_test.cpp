@@ -18,6 +18,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <string>
 #include <vector>
@@ -61,7 +63,7 @@ std::string layout(const placement& p) {
 const rejection* find_rejection(const plan_result& r, const std::string& candidate,
                                 const std::string& rule) {
   for (const auto& x : r.rejected) {
-    if (x.candidate.rfind(candidate, 0) == 0 && x.rule == rule) return &x;
+    if (x.candidate.rfind(candidate, 0) == 0 && to_string(x.rule) == rule) return &x;
   }
   return nullptr;
 }
@@ -200,7 +202,7 @@ TEST(Planner, GpuLayersZeroPlansCpuOnlyWithoutPromisingPartialOffload) {
   ASSERT_EQ(r.status, plan_status::planned);
   EXPECT_EQ(r.chosen->stage, plan_stage::cpu_only);
   ASSERT_EQ(r.messages.size(), 2U);
-  EXPECT_EQ(r.messages[0], "--gpu-layers 0 keeps every layer in RAM: only a CPU plan is made");
+  EXPECT_EQ(r.messages[0], "gpu_layers 0 keeps every layer in RAM: only a CPU plan is made");
   EXPECT_EQ(r.messages[1], "no GPU can take a layer: the model runs on the CPU");
 }
 
@@ -330,7 +332,7 @@ TEST(Planner, LlamaPartialOffloadAddsRpcServersAndGpuLayersIsExact) {
   const auto* x = find_rejection(r, "worker 'main'", "gpu_layers");
   ASSERT_NE(x, nullptr);
   EXPECT_EQ(x->reason,
-            "--gpu-layers 50 asks for more than its GPUs and the RPC servers' hold: at most 40 of "
+            "gpu_layers 50 asks for more than its GPUs and the RPC servers' hold: at most 40 of "
             "81 layers");
 
   rq.distributed = false;  // one worker: the main worker's GPUs alone
@@ -474,7 +476,10 @@ TEST(Planner, LlamaManualSelectionUsesExactlyThoseGpusFirstWorkerMain) {
   rq.distributed = false;
   const auto refused = plan(c, llama8b(), rq);
   EXPECT_EQ(refused.status, plan_status::no_fit);
-  EXPECT_TRUE(find_rejection(refused, "--gpus", "manual.distributed"));
+  const auto* x = find_rejection(refused, "the selected GPUs (a:0,b:0)", "manual.distributed");
+  ASSERT_TRUE(x);
+  EXPECT_EQ(x->rule, rule_id::manual_distributed);
+  EXPECT_EQ(x->workers, (std::vector<rejected_worker>{{"a", {0}}, {"b", {0}}}));
 }
 
 TEST(Planner, LlamaNoFitSaysWhatTheModelNeedsAndWhatTheLargestWorkerHas) {
@@ -518,6 +523,10 @@ TEST(Planner, SeedDeepSeekR1Bf16NeverUses24GbCardsThatCannotHoldOneLayer) {
   const auto* x = find_rejection(r, "worker 'g24-0' (and 2 identical workers)", "layer.min");
   ASSERT_TRUE(x);
   EXPECT_EQ(x->count, 3U);
+  EXPECT_EQ(x->rule, rule_id::layer_min);
+  // The class stands for three workers: every one is named, as a whole worker.
+  EXPECT_EQ(x->workers,
+            (std::vector<rejected_worker>{{"g24-0", {}}, {"g24-1", {}}, {"g24-2", {}}}));
   EXPECT_EQ(x->reason,
             "cannot be main or RPC: its largest GPU has 21.81 GiB free; one layer needs 22.19 GiB "
             "(21.44 GiB of weights and KV cache, 0.37 GiB of compute buffer, 0.38 GiB of "
@@ -600,6 +609,10 @@ TEST(Planner, SeedVllmNeverChoosesThreeGpusForA32HeadModel) {
   const auto* tp3 = find_rejection(two, "tp 3", "tp.attention_heads");
   ASSERT_TRUE(tp3);
   EXPECT_EQ(tp3->reason, "32 attention heads are not divisible by tensor parallel size 3");
+  EXPECT_EQ(tp3->rule, rule_id::tp_attention_heads);
+  EXPECT_EQ(tp3->tp, 3U);
+  EXPECT_EQ(tp3->pp, 0U);
+  EXPECT_TRUE(tp3->workers.empty());
 
   // With the full context it needs more than two: three GPUs as tp 3 are not an answer, but
   // as three pipeline stages on the worker they are (vLLM runs tp 1 x pp 3 on one node)...
@@ -685,7 +698,9 @@ TEST(Planner, VllmManualUnevenSelectionIsFourStages) {
   rq.tp = 2;  // 3 GPUs cannot be stages of 2
   const auto bad = plan(c, llama8b(), rq);
   EXPECT_EQ(bad.status, plan_status::no_fit);
-  EXPECT_TRUE(find_rejection(bad, "--gpus", "pp.equal_gpus"));
+  const auto* x = find_rejection(bad, "the selected GPUs (", "pp.equal_gpus");
+  ASSERT_TRUE(x);
+  EXPECT_EQ(x->reason, "every pipeline stage needs tp = 2 GPUs; worker 'a' was given 3");
 }
 
 // Issue 17: uneven GPU counts found without a manual list. gemma-3-27b-it at its full 131072
@@ -763,7 +778,7 @@ TEST(Planner, VllmManualSelectionAndLoweredUtilization) {
   for (const auto& g : r.chosen->workers[0].gpus) EXPECT_LE(g.vram, g.allocatable);
   ASSERT_FALSE(r.messages.empty());
   EXPECT_EQ(r.messages.back(),
-            "--gpu-memory-utilization lowered from 0.90 to 0.73 to fit the GPUs' free memory");
+            "gpu_memory_utilization lowered from 0.90 to 0.73 to fit the GPUs' free memory");
   rq.gpus = parse_gpu_list("a:0,a:1,a:2");
   const auto three = plan(c, llama8b(), rq);
   EXPECT_EQ(three.status, plan_status::no_fit);
@@ -1002,6 +1017,8 @@ TEST(Planner, LabelFilterAvoidsGpusAndRequiresLabels) {
   const auto* x = find_rejection(r, "box-b:0", "filter");
   ASSERT_NE(x, nullptr);
   EXPECT_EQ(x->reason, "has label maintenance=true (avoided)");
+  EXPECT_EQ(x->rule, rule_id::filter);
+  EXPECT_EQ(x->workers, (std::vector<rejected_worker>{{"box-b", {0}}}));
 
   label_filter zone_a;
   zone_a.require = {{"zone", "a"}};
@@ -1013,8 +1030,56 @@ TEST(Planner, LabelFilterAvoidsGpusAndRequiresLabels) {
   const auto* y = find_rejection(s, "worker 'box-b'", "filter");
   ASSERT_NE(y, nullptr);
   EXPECT_EQ(y->reason, "needs label zone=a but has zone=b");
+  EXPECT_EQ(y->workers, (std::vector<rejected_worker>{{"box-b", {}}}));
   EXPECT_THROW((void)parse_label("zone"), shardfit::error);
   EXPECT_EQ(parse_label("zone=a=b"), (std::pair<std::string, std::string>{"zone", "a=b"}));
 }
 
 }  // namespace
+
+// Issue 22.4: a rejection of GPUs inside a class of identical workers names every member with
+// the GPUs at the same place in each (device indices may differ from worker to worker).
+TEST(Planner, GpuRejectionsCoverEveryWorkerOfTheClassByDeviceIndex) {
+  cluster c = base();
+  for (int i = 0; i < 3; ++i) {
+    const std::uint32_t first = i == 1 ? 4 : 0;  // w1 numbers its GPUs 4, 5, 6
+    c.workers.push_back(worker("w" + std::to_string(i), 128_GiB,
+                               {gpu(first, "A2000", 12_GiB), gpu(first + 1, "A2000", 12_GiB),
+                                gpu(first + 2, "tiny", 256_MiB)}));
+  }
+  const auto r = plan(c, llama8b(), {});
+  ASSERT_EQ(r.status, plan_status::planned);
+  EXPECT_EQ(r.chosen->stage, plan_stage::one_worker);
+  const auto* x = find_rejection(r, "w0:2 (and 2 identical workers)", "layer.min");
+  ASSERT_TRUE(x);
+  EXPECT_EQ(x->rule, rule_id::layer_min);
+  EXPECT_EQ(x->count, 3U);
+  EXPECT_EQ(x->workers, (std::vector<rejected_worker>{{"w0", {2}}, {"w1", {6}}, {"w2", {2}}}));
+  EXPECT_EQ(x->tp, 0U);
+}
+
+// Issue 22.4: every rule has one stable id, and the ids read back.
+TEST(Rules, EveryRuleHasAStableIdThatParsesBack) {
+  std::vector<std::string_view> seen;
+  for (const auto& r : all_rules) {
+    EXPECT_EQ(to_string(r.id), r.name);
+    EXPECT_EQ(parse_rule(r.name), r.id);
+    EXPECT_FALSE(r.what.empty());
+    EXPECT_EQ(std::count(seen.begin(), seen.end(), r.name), 0) << r.name;
+    seen.push_back(r.name);
+  }
+  EXPECT_EQ(to_string(rule_id::fit_vram), "fit.vram");
+  EXPECT_EQ(to_string(rule_id::tp_attention_heads), "tp.attention_heads");
+  EXPECT_EQ(to_string(static_cast<rule_id>(200)), "unknown");
+  EXPECT_FALSE(parse_rule("tp.heads"));
+}
+
+// The README's table lists every rule with the words `all_rules` gives it.
+TEST(Rules, TheReadmeListsEveryRule) {
+  std::ifstream in(std::string(SHARDFIT_SOURCE_DIR) + "/README.md");
+  const std::string readme((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (const auto& r : all_rules) {
+    const std::string row = "| `" + std::string(r.name) + "` | " + std::string(r.what) + " |";
+    EXPECT_NE(readme.find(row), std::string::npos) << row;
+  }
+}

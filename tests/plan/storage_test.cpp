@@ -36,7 +36,7 @@ plan_request vllm() {
 
 const rejection* find(const plan_result& r, const std::string& candidate, const std::string& rule) {
   for (const auto& x : r.rejected) {
-    if (x.candidate == candidate && x.rule == rule) return &x;
+    if (x.candidate == candidate && to_string(x.rule) == rule) return &x;
   }
   return nullptr;
 }
@@ -132,7 +132,7 @@ TEST(Storage, APipelineStageDownloadsOnlyItsShards) {
   bool stage_rejected = false;
   for (const auto& x : none.rejected) {
     stage_rejected = stage_rejected ||
-                     (x.candidate == "worker 'b'" && x.rule == "disk.space" &&
+                     (x.candidate == "worker 'b'" && x.rule == shardfit::rule_id::disk_space &&
                       x.reason.rfind("cannot be a stage of tp 4 x pp 2: needs 73.79 GB of weights "
                                      "on disk (77.48 GB with the 5% margin) but has 60.00 GB free",
                                      0) == 0);

@@ -222,8 +222,10 @@ TEST(Reshard, RefusesToOverwriteWithoutForceAndNeverTheSource) {
     write_reshard(plan, o);
     FAIL() << "overwrote an existing set";
   } catch (const shardfit::error& e) {
-    EXPECT_NE(std::string(e.what()).find("already exists (use --force"), std::string::npos)
-        << e.what();
+    EXPECT_EQ(e.code(), shardfit::errc::already_exists);
+    EXPECT_EQ(std::string(e.what()),
+              d / "out/model-00001-of-00003.safetensors" + std::string(": already exists"));
+    EXPECT_EQ(e.option(), "force");
   }
   o.force = true;
   EXPECT_NO_THROW(write_reshard(plan, o));
@@ -275,8 +277,8 @@ TEST(Reshard, CopiesTheModelFilesAndForceRemovesTheReplacedShards) {
     write_reshard(bigger, o);
     FAIL() << "replaced a set without force";
   } catch (const shardfit::error& e) {
-    EXPECT_NE(std::string(e.what()).find("already exists (use --force"), std::string::npos)
-        << e.what();
+    EXPECT_EQ(e.code(), shardfit::errc::already_exists) << e.what();
+    EXPECT_EQ(e.option(), "force");
   }
   o.force = true;
   const auto replaced = write_reshard(bigger, o);
@@ -620,7 +622,9 @@ TEST(CliReshard, DryRunPrintsThePlanAndWritesNothing) {
   r = shardfit::test::run_cli(
       {"reshard", d / "model.safetensors", "--max-shard-size", "8KB", "--out", d / "out"});
   EXPECT_EQ(r.code, 2);
-  EXPECT_NE(r.err.find("already exists"), std::string::npos) << r.err;
+  // The library names its setting (`force`); the tool names its flag.
+  EXPECT_NE(r.err.find("already exists (use --force to replace the set)\n"), std::string::npos)
+      << r.err;
   r = shardfit::test::run_cli({"reshard", d / "model.safetensors", "--max-shard-size", "8KB",
                                "--out", d / "out", "--format", "gguf"});
   EXPECT_EQ(r.code, 2);

@@ -374,7 +374,7 @@ TEST(CliPlan, JsonHasTheDocumentedShape) {
   }
   EXPECT_TRUE(tp3);
   EXPECT_EQ(j["messages"][0],
-            "--gpu-memory-utilization lowered from 0.90 to 0.73 to fit the GPUs' free memory");
+            "gpu_memory_utilization lowered from 0.90 to 0.73 to fit the GPUs' free memory");
 }
 
 TEST(CliPlan, NoFitExitsOneWithTheMessage) {

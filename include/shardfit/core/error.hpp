@@ -8,6 +8,8 @@
 /// `reason`). An unexpected failure, such as an unreadable file or a malformed header, throws
 /// `shardfit::error`, whose message names the file and the problem.
 
+#include <shardfit/core/rule.hpp>
+
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -95,6 +97,14 @@ class error : public std::runtime_error {
   [[nodiscard]] const std::string& path() const noexcept { return path_; }
   /// @brief The problem without the path prefix.
   [[nodiscard]] const std::string& message() const noexcept { return message_; }
+  /// @brief The setting that resolves it, by its library name ("force", "set_name",
+  /// "out_dir"), or empty; a front end names its own option for it.
+  [[nodiscard]] const std::string& option() const noexcept { return option_; }
+  /// @brief This error, naming the setting `name` that resolves it.
+  [[nodiscard]] error with_option(std::string name) && {
+    option_ = std::move(name);
+    return std::move(*this);
+  }
 
   /// @brief A malformed value given by the caller.
   [[nodiscard]] static error invalid_argument(std::string message) {
@@ -137,11 +147,12 @@ class error : public std::runtime_error {
   errc code_;
   std::string path_;
   std::string message_;
+  std::string option_;
 };
 
 /// @brief Why something was rejected: the rule that decided and a message with the numbers.
 struct reason {
-  std::string rule;     ///< a stable rule id, e.g. "tp.attention_heads"
+  rule_id rule = rule_id::fit_vram;  ///< the rule; `to_string(rule)` is its stable id
   std::string message;  ///< e.g. "32 attention heads are not divisible by tensor parallel 3"
 
   friend bool operator==(const reason&, const reason&) = default;
@@ -155,8 +166,8 @@ struct verdict {
   /// @brief An accepting verdict.
   [[nodiscard]] static verdict accept() { return {}; }
   /// @brief A rejecting verdict by `rule` with `message`.
-  [[nodiscard]] static verdict reject(std::string rule, std::string message) {
-    return {false, {std::move(rule), std::move(message)}};
+  [[nodiscard]] static verdict reject(rule_id rule, std::string message) {
+    return {false, {rule, std::move(message)}};
   }
   /// @brief True when accepted.
   explicit operator bool() const noexcept { return ok; }

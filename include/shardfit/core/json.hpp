@@ -57,14 +57,29 @@ void to_json(BasicJsonType& j, const errc& code) {
 template <class BasicJsonType>
 void to_json(BasicJsonType& j, const reason& r) {
   j = BasicJsonType::object();
-  j["rule"] = r.rule;
+  j["rule"] = std::string(to_string(r.rule));
   j["message"] = r.message;
+}
+
+/// @brief Writes a rule's stable id ("tp.attention_heads").
+template <class BasicJsonType>
+void to_json(BasicJsonType& j, const rule_id& r) {
+  j = std::string(to_string(r));
+}
+
+/// @brief Reads a rule's stable id; an unknown id is an `invalid_argument` error naming it.
+template <class BasicJsonType>
+void from_json(const BasicJsonType& j, rule_id& r) {
+  const auto text = j.template get<std::string>();
+  const auto id = parse_rule(text);
+  if (!id) throw error::invalid_argument("unknown rule id '" + text + "'");
+  r = *id;
 }
 
 /// @brief Reads `{"rule": ..., "message": ...}`.
 template <class BasicJsonType>
 void from_json(const BasicJsonType& j, reason& r) {
-  r.rule = j.at("rule").template get<std::string>();
+  r.rule = j.at("rule").template get<rule_id>();
   r.message = j.at("message").template get<std::string>();
 }
 
@@ -74,7 +89,7 @@ void to_json(BasicJsonType& j, const verdict& v) {
   j = BasicJsonType::object();
   j["ok"] = v.ok;
   if (!v.ok) {
-    j["rule"] = v.why.rule;
+    j["rule"] = std::string(to_string(v.why.rule));
     j["message"] = v.why.message;
   }
 }

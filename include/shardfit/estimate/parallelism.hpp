@@ -100,14 +100,14 @@ inline bool vision_sharded(const model_profile& m, const parallel_plan& plan) {
   }
   parallel_check c;
   const std::uint32_t tp = plan.tp;
-  auto fail = [&](std::string rule, std::string message) {
+  auto fail = [&](rule_id rule, std::string message) {
     c.valid = false;
     c.reasons.push_back({std::move(rule), std::move(message)});
   };
 
   // Attention heads are split evenly across ranks.
   if (m.n_head % tp != 0) {
-    fail("tp.attention_heads",
+    fail(rule_id::tp_attention_heads,
          n(m.n_head) + " attention heads are not divisible by tensor parallel size " + n(tp));
   }
   // KV heads: split when there are at least as many as ranks, else replicated, which needs the
@@ -117,14 +117,15 @@ inline bool vision_sharded(const model_profile& m, const parallel_plan& plan) {
     c.kv_head_replicas = tp;
   } else if (m.n_head_kv >= tp) {
     if (m.n_head_kv % tp != 0) {
-      fail("tp.kv_heads",
+      fail(rule_id::tp_kv_heads,
            n(m.n_head_kv) + " KV heads are not divisible by tensor parallel size " + n(tp));
     }
     c.kv_heads_per_rank = m.n_head_kv / tp;
   } else if (m.n_head_kv != 0) {
     if (tp % m.n_head_kv != 0) {
-      fail("tp.kv_heads", "tensor parallel size " + n(tp) + " is not a multiple of the " +
-                              n(m.n_head_kv) + " KV heads, so they cannot be replicated evenly");
+      fail(rule_id::tp_kv_heads, "tensor parallel size " + n(tp) + " is not a multiple of the " +
+                                     n(m.n_head_kv) +
+                                     " KV heads, so they cannot be replicated evenly");
     }
     c.kv_heads_per_rank = 1;
     c.kv_head_replicas = tp / m.n_head_kv;
@@ -133,14 +134,14 @@ inline bool vision_sharded(const model_profile& m, const parallel_plan& plan) {
   const std::uint64_t padded_vocab =
       (static_cast<std::uint64_t>(m.n_vocab) + vocab_padding - 1) / vocab_padding * vocab_padding;
   if (padded_vocab % tp != 0) {
-    fail("tp.vocab", "the vocabulary of " + n(m.n_vocab) + " padded to " + n(padded_vocab) +
-                         " is not divisible by tensor parallel size " + n(tp));
+    fail(rule_id::tp_vocab, "the vocabulary of " + n(m.n_vocab) + " padded to " + n(padded_vocab) +
+                                " is not divisible by tensor parallel size " + n(tp));
   }
   // Models vLLM no longer ships: Mllama (Llama-3.2-Vision) was removed in 0.11.0 (PR #24907).
   if (plan.engine == serving_engine::vllm &&
       m.hf_architecture == "MllamaForConditionalGeneration" &&
       (plan.version == 0 || plan.version >= 1100)) {
-    fail("vllm.removed",
+    fail(rule_id::vllm_removed,
          "vLLM removed MllamaForConditionalGeneration (Llama-3.2-Vision) in 0.11.0; 0.10.2 is "
          "the last release that serves it");
   }
@@ -150,13 +151,14 @@ inline bool vision_sharded(const model_profile& m, const parallel_plan& plan) {
   if (detail::vision_sharded(m, plan)) {
     if (m.vision_heads != 0 && m.vision_heads % tp != 0 &&
         !detail::vision_attention_replicates(m)) {
-      fail("tp.vision_heads",
+      fail(rule_id::tp_vision_heads,
            n(m.vision_heads) +
                " vision tower attention heads are not divisible by tensor parallel size " + n(tp));
     }
     if (m.vision_ff != 0 && m.vision_ff % tp != 0) {
-      fail("tp.vision_intermediate", "the vision tower's MLP width " + n(m.vision_ff) +
-                                         " is not divisible by tensor parallel size " + n(tp));
+      fail(rule_id::tp_vision_intermediate, "the vision tower's MLP width " + n(m.vision_ff) +
+                                                " is not divisible by tensor parallel size " +
+                                                n(tp));
     }
   }
   // Experts: without EP each expert's FFN is split across ranks; with EP whole experts are
@@ -165,21 +167,21 @@ inline bool vision_sharded(const model_profile& m, const parallel_plan& plan) {
   if (m.is_moe()) {
     if (plan.ep) {
       if (m.n_expert < tp) {
-        fail("ep.experts",
+        fail(rule_id::ep_experts,
              n(m.n_expert) + " experts cannot be spread over " + n(tp) + " expert-parallel ranks");
       } else if (plan.engine == serving_engine::sglang && m.n_expert % tp != 0) {
-        fail("ep.experts",
+        fail(rule_id::ep_experts,
              n(m.n_expert) + " experts are not divisible by expert parallel size " + n(tp));
       }
     } else if (m.n_ff_expert % tp != 0) {
-      fail("tp.moe_intermediate", "the expert FFN width " + n(m.n_ff_expert) +
-                                      " is not divisible by tensor parallel size " + n(tp) +
-                                      " (expert parallelism avoids this split)");
+      fail(rule_id::tp_moe_intermediate, "the expert FFN width " + n(m.n_ff_expert) +
+                                             " is not divisible by tensor parallel size " + n(tp) +
+                                             " (expert parallelism avoids this split)");
     }
   }
   const bool has_dense = !m.is_moe() || m.n_layer_dense_lead != 0 || m.n_expert_shared != 0;
   if (has_dense && m.n_ff != 0 && m.n_ff % tp != 0) {
-    fail("tp.intermediate",
+    fail(rule_id::tp_intermediate,
          "the FFN width " + n(m.n_ff) + " is not divisible by tensor parallel size " + n(tp));
   }
 
@@ -201,10 +203,10 @@ inline bool vision_sharded(const model_profile& m, const parallel_plan& plan) {
     const std::uint32_t block = q.weight_block_size[0];
     for (const auto& s : slices) {
       if (s.width % s.split == 0 && (s.width / s.split) % block != 0) {
-        fail("tp.quant_block", "the " + std::string(s.what) + " " + n(s.width) + " / " +
-                                   n(s.split) + " = " + n(s.width / s.split) +
-                                   " per rank is not a multiple of the " + q.method +
-                                   " weight block of " + n(block));
+        fail(rule_id::tp_quant_block, "the " + std::string(s.what) + " " + n(s.width) + " / " +
+                                          n(s.split) + " = " + n(s.width / s.split) +
+                                          " per rank is not a multiple of the " + q.method +
+                                          " weight block of " + n(block));
       }
     }
   }
@@ -212,10 +214,10 @@ inline bool vision_sharded(const model_profile& m, const parallel_plan& plan) {
   if (tp > 1 && grouped && q.group_size != 0) {
     for (const auto& s : slices) {
       if (s.width % s.split == 0 && (s.width / s.split) % q.group_size != 0) {
-        fail("tp.quant_group", "the " + std::string(s.what) + " " + n(s.width) + " / " +
-                                   n(s.split) + " = " + n(s.width / s.split) +
-                                   " per rank is not a multiple of the " + q.method +
-                                   " group size " + n(q.group_size));
+        fail(rule_id::tp_quant_group, "the " + std::string(s.what) + " " + n(s.width) + " / " +
+                                          n(s.split) + " = " + n(s.width / s.split) +
+                                          " per rank is not a multiple of the " + q.method +
+                                          " group size " + n(q.group_size));
       }
     }
   }
@@ -234,11 +236,11 @@ inline bool vision_sharded(const model_profile& m, const parallel_plan& plan) {
       std::uint64_t g = gs == 0 ? 128 : gs;
       while (g >= 32 && (per_rank % g != 0 || hidden % g != 0)) g /= 2;
       if (g < 32) {
-        fail("tp.moe_wna16", "the expert FFN width " + n(m.n_ff_expert) + " / " + n(ffn_split) +
-                                 " = " + n(per_rank) + " per rank and the hidden size " +
-                                 n(hidden) + " are not both multiples of 32, as vLLM's " +
-                                 q.method +
-                                 " MoE kernels need (Marlin, or moe_wna16 with a smaller group)");
+        fail(rule_id::tp_moe_wna16,
+             "the expert FFN width " + n(m.n_ff_expert) + " / " + n(ffn_split) + " = " +
+                 n(per_rank) + " per rank and the hidden size " + n(hidden) +
+                 " are not both multiples of 32, as vLLM's " + q.method +
+                 " MoE kernels need (Marlin, or moe_wna16 with a smaller group)");
       }
     }
   }
@@ -247,18 +249,18 @@ inline bool vision_sharded(const model_profile& m, const parallel_plan& plan) {
   // Mamba-2 mixers (vLLM model_executor/layers/mamba/mamba_mixer2.py, MambaMixer2): the
   // groups of B/C projections are split across ranks unless there is one (then replicated).
   if (m.ssm_groups > 1 && m.ssm_groups % tp != 0) {
-    fail("tp.ssm_groups", n(m.ssm_groups) +
-                              " state-space groups are not divisible by tensor parallel size " +
-                              n(tp) + " (only 1 group is replicated)");
+    fail(rule_id::tp_ssm_groups,
+         n(m.ssm_groups) + " state-space groups are not divisible by tensor parallel size " +
+             n(tp) + " (only 1 group is replicated)");
   }
   // vLLM's Mamba2ForCausalLM (model_executor/models/mamba2.py) does not implement SupportsPP.
   if (plan.pp > 1 && plan.engine == serving_engine::vllm && m.architecture == "mamba2") {
-    fail("pp.unsupported",
+    fail(rule_id::pp_unsupported,
          "vLLM's Mamba2ForCausalLM has no pipeline parallelism (pp " + n(plan.pp) + " asked)");
   }
   if (plan.pp > m.n_layer) {
-    fail("pp.layers", "pipeline parallel size " + n(plan.pp) + " exceeds the model's " +
-                          n(m.n_layer) + " layers");
+    fail(rule_id::pp_layers, "pipeline parallel size " + n(plan.pp) + " exceeds the model's " +
+                                 n(m.n_layer) + " layers");
   } else {
     c.stage_layers = pipeline_stages(m.n_layer, plan.pp, plan.engine);
   }

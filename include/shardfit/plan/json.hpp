@@ -95,14 +95,25 @@ void to_json(BasicJsonType& j, const placement& p) {
   j["score_breakdown"] = std::move(breakdown);
 }
 
-/// @brief Writes `{"candidate", "rule", "reason", "count"}`.
+/// @brief Writes `{"candidate", "rule", "reason", "count", "workers": [{"name", "gpus"}]}`,
+/// with `"tp"` and `"pp"` for a refused layout.
 template <class BasicJsonType>
 void to_json(BasicJsonType& j, const rejection& r) {
   j = BasicJsonType::object();
   j["candidate"] = r.candidate;
-  j["rule"] = r.rule;
+  j["rule"] = std::string(to_string(r.rule));
   j["reason"] = r.reason;
   j["count"] = r.count;
+  auto workers = BasicJsonType::array();
+  for (const auto& w : r.workers) {
+    auto e = BasicJsonType::object();
+    e["name"] = w.name;
+    e["gpus"] = w.gpus;
+    workers.push_back(std::move(e));
+  }
+  j["workers"] = std::move(workers);
+  if (r.tp != 0) j["tp"] = r.tp;
+  if (r.pp != 0) j["pp"] = r.pp;
 }
 
 /// @brief Writes `{"status", "backend", "model", "placement" (null when no fit), "alternatives",

@@ -282,12 +282,27 @@ struct layers_read {
   return r;
 }
 
+/// @brief A worker a rejection covers, and the GPUs it concerns.
+struct rejected_worker {
+  std::string name;                 ///< the worker's name
+  std::vector<std::uint32_t> gpus;  ///< device indices refused; empty: the worker as a whole
+
+  friend bool operator==(const rejected_worker&, const rejected_worker&) = default;
+};
+
 /// @brief A candidate considered and dropped, or a worker that could not take part.
+///
+/// Programs branch on `rule` and read `workers` (every worker the rejection stands for, the
+/// members of an equivalence class included, with the GPUs by device index) and `tp`/`pp` (a
+/// parallel layout refused); `candidate` and `reason` are for people.
 struct rejection {
-  std::string candidate;    ///< "host4080:0", "worker gpu24-3", "tp 3", ...
-  std::string rule;         ///< "layer.min", "fit.vram", "fit.ram", "tp.attention_heads", ...
-  std::string reason;       ///< the numbers
-  std::uint32_t count = 1;  ///< identical workers it stands for (equivalence classes)
+  std::string candidate;  ///< for people: "worker 'a' (and 2 identical workers)", "a:0", "tp 3"
+  rule_id rule = rule_id::fit_vram;  ///< the rule; `to_string(rule)` is its stable id
+  std::string reason;                ///< the numbers
+  std::uint32_t count = 1;           ///< identical workers it stands for (equivalence classes)
+  std::vector<rejected_worker> workers{};  ///< the workers it covers (empty: a layout or the model)
+  std::uint32_t tp = 0;  ///< the tensor parallel size of a refused layout (0: not a layout)
+  std::uint32_t pp = 0;  ///< its pipeline parallel size (0: any, or not a layout)
 };
 
 /// @brief Planned or not.

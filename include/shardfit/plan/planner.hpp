@@ -160,9 +160,9 @@ plan_result plan_on(const cluster& c, const model_profile& m, const plan_request
       r.stages.push_back(found.empty() ? manual_stage(rq.gpus) : found.front().stage);
     } else {
       if (rq.gpu_layers && *rq.gpu_layers == 0) {
-        r.messages.emplace_back("--gpu-layers 0 keeps every layer in RAM: only a CPU plan is made");
+        r.messages.emplace_back("gpu_layers 0 keeps every layer in RAM: only a CPU plan is made");
       } else if (!en.full_offload_allowed()) {
-        r.messages.push_back("--gpu-layers " + std::to_string(*rq.gpu_layers) +
+        r.messages.push_back("gpu_layers " + std::to_string(*rq.gpu_layers) +
                              " keeps some layers in RAM: only partial offload is planned");
       }
       stage_driver driver(en);
@@ -196,7 +196,7 @@ plan_result plan_on(const cluster& c, const model_profile& m, const plan_request
           "vLLM loads a single GGUF file, not a split of " + std::to_string(gguf_files) +
           "; merge it first (llama-gguf-split --merge FIRST-SHARD OUT.gguf) or plan it for "
           "llama.cpp";
-      r.rejected.push_back({"model", "vllm.gguf_split", why, 1});
+      r.rejected.push_back({"model", rule_id::vllm_gguf_split, why, 1});
       r.messages.push_back(why);
     }
     if (wish_ok && (rq.tp || rq.pp)) {
@@ -208,7 +208,12 @@ plan_result plan_on(const cluster& c, const model_profile& m, const plan_request
         wish_ok = false;
         for (const auto& reason : check.reasons) {
           r.rejected.push_back({"tp " + std::to_string(tp) + " x pp " + std::to_string(pp),
-                                reason.rule, reason.message, 1});
+                                reason.rule,
+                                reason.message,
+                                1,
+                                {},
+                                tp,
+                                pp});
         }
         std::string near;
         for (const auto& s : suggest_parallel(m, tp * pp, rq.vllm.ep)) {
@@ -297,7 +302,7 @@ plan_result plan_on(const cluster& c, const model_profile& m, const plan_request
     const placement& p = *r.chosen;
     if (p.engine == backend::vllm &&
         p.gpu_memory_utilization + 1e-9 < rq.vllm.gpu_memory_utilization) {
-      r.messages.push_back("--gpu-memory-utilization lowered from " +
+      r.messages.push_back("gpu_memory_utilization lowered from " +
                            fixed2(rq.vllm.gpu_memory_utilization) + " to " +
                            fixed2(p.gpu_memory_utilization) + " to fit the GPUs' free memory");
     }

@@ -750,7 +750,7 @@ reshard_result write_reshard(const reshard_plan& plan, const reshard_options& op
     for (const auto& c : plan.companion_files) {
       const std::string target = join_path(plan.out_dir, detail::base_name(c));
       if (detail::exists(target) && !options.force) {
-        throw error::invalid_argument(target + ": already exists (use --force to replace the set)");
+        throw error(errc::already_exists, target, "already exists").with_option("force");
       }
       companions.push_back(c);
       finals.push_back(target);
@@ -767,16 +767,17 @@ reshard_result write_reshard(const reshard_plan& plan, const reshard_options& op
   for (const auto& f : finals) {
     for (const auto& src : plan.source_files) {
       if (!options.in_place && detail::same_file(f, src)) {
-        throw error::invalid_argument(f + ": is a file of the source; choose another --out");
+        throw error::invalid_argument(f + ": is a file of the source").with_option("out_dir");
       }
     }
     if (!options.force && !options.in_place && detail::exists(f)) {
-      throw error::invalid_argument(f + ": already exists (use --force to replace the set)");
+      throw error(errc::already_exists, f, "already exists").with_option("force");
     }
   }
   if (!options.force && !options.in_place && !replaced.empty()) {
-    throw error::invalid_argument(replaced.front() + ": a set named '" + plan.stem +
-                                  "' is already there (use --force to replace the set)");
+    throw error(errc::already_exists, replaced.front(),
+                "a set named '" + plan.stem + "' is already there")
+        .with_option("force");
   }
 
   // Room for everything written: the replaced set is removed only after the new one verifies.

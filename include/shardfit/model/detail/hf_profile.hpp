@@ -543,7 +543,8 @@ model_profile load_model_impl(const std::string& path, const load_options& optio
             (names.empty() ? "" : ", ") + t.name + " (" + std::string(to_string(t.format)) + ")";
       }
       throw error::invalid_argument(path + ": holds several model sets: " + names +
-                                    "; choose one with --set NAME");
+                                    "; choose one by its name")
+          .with_option("set_name");
     }
     for (const auto& t : found.sets) {
       if (&t != set) others.push_back(t.name + " (" + std::string(to_string(t.format)) + ")");
@@ -563,7 +564,7 @@ model_profile load_model_impl(const std::string& path, const load_options& optio
       m.notes.push_back("the directory holds several sets; " + set->name + " (" +
                         std::string(to_string(set->format)) +
                         (set->index_path.empty() ? "" : ", indexed") +
-                        ") is the one vLLM loads; not used: " + list + " (--set NAME to choose)");
+                        ") is the one vLLM loads; not used: " + list + " (choose one by its name)");
     }
     return m;
   }

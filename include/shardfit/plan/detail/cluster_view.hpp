@@ -64,6 +64,9 @@ struct view_policies {
 // The cluster reduced to what planning needs, with equivalence classes.
 struct cluster_view {
   std::vector<worker_view> workers;
+  static constexpr std::uint32_t none = 0xffffffffU;
+  std::vector<std::uint32_t> class_head;     // per class: its first worker
+  std::vector<std::uint32_t> next_in_class;  // per worker: the next of its class, or `none`
 
   storage_settings storage;
 
@@ -105,7 +108,8 @@ struct cluster_view {
         const filter_verdict fv = policies->worker(w);
         if (!fv.pass) {
           if (policies->rejected != nullptr) {
-            policies->rejected->push_back({"worker '" + wk.name + "'", "filter", fv.reason, 1});
+            policies->rejected->push_back(
+                {"worker '" + wk.name + "'", rule_id::filter, fv.reason, 1, {{wk.name, {}}}});
           }
           v.excluded = true;
           v.representative = false;
@@ -122,8 +126,11 @@ struct cluster_view {
           const filter_verdict fv = policies->gpu(w, g);
           if (!fv.pass) {
             if (policies->rejected != nullptr) {
-              policies->rejected->push_back(
-                  {wk.name + ":" + std::to_string(wk.gpus[g].index), "filter", fv.reason, 1});
+              policies->rejected->push_back({wk.name + ":" + std::to_string(wk.gpus[g].index),
+                                             rule_id::filter,
+                                             fv.reason,
+                                             1,
+                                             {{wk.name, {wk.gpus[g].index}}}});
             }
             continue;
           }
@@ -160,7 +167,14 @@ struct cluster_view {
       ++sizes[v.cls];
       workers.push_back(std::move(v));
     }
-    for (auto& v : workers) v.class_size = sizes[v.cls];
+    class_head.assign(sizes.size(), none);
+    next_in_class.assign(workers.size(), none);
+    for (std::size_t i = workers.size(); i-- > 0;) {
+      auto& v = workers[i];
+      v.class_size = sizes[v.cls];
+      next_in_class[i] = class_head[v.cls];
+      class_head[v.cls] = static_cast<std::uint32_t>(i);
+    }
   }
 
   // Why worker view `w` cannot read `need` bytes of weights (nothing when it can).
@@ -200,14 +214,16 @@ inline std::vector<std::pair<std::uint32_t, std::vector<std::uint32_t>>> group_s
   std::vector<std::pair<std::uint32_t, std::vector<std::uint32_t>>> groups;
   for (const auto& ref : gpus) {
     const auto wi = c.find_worker(ref.worker);
-    if (!wi) throw error::invalid_argument("--gpus: no worker is named '" + ref.worker + "'");
+    if (!wi) {
+      throw error::invalid_argument("GPU selection: no worker is named '" + ref.worker + "'");
+    }
     const auto& w = v.workers[*wi];
     std::optional<std::uint32_t> g;
     for (std::uint32_t i = 0; i < w.gpus.size(); ++i) {
       if (w.gpus[i].index == ref.index) g = i;
     }
     if (!g) {
-      throw error::invalid_argument("--gpus: worker '" + ref.worker + "' has no GPU " +
+      throw error::invalid_argument("GPU selection: worker '" + ref.worker + "' has no GPU " +
                                     std::to_string(ref.index));
     }
     const auto view = static_cast<std::uint32_t>(*wi);

@@ -91,10 +91,10 @@ class llama_enumerator : enumerator_base {
       }
       if (!any) {
         if (ram_short) {
-          reject(w, "fit.ram",
+          reject(w, rule_id::fit_ram,
                  "needs " + gib(one.host) + " of RAM beside the GPU, has " + gib(w.ram));
         } else {
-          reject(w, "fit.vram",
+          reject(w, rule_id::fit_vram,
                  "no single GPU holds the model: it needs " + gib(one.device) +
                      ", the largest has " + gib(best) + " free");
         }
@@ -145,7 +145,7 @@ class llama_enumerator : enumerator_base {
         out.push_back(std::move(*roomy));
         tried.push_back(pick);
         if (k > 2) {
-          reject(w, "fit.vram",
+          reject(w, rule_id::fit_vram,
                  "fewer than " + std::to_string(k) + " of its GPUs cannot hold the model: the " +
                      std::to_string(k - 1) + " roomiest have " + gib(sum_free(w, usable, k - 1)) +
                      " free");
@@ -154,7 +154,7 @@ class llama_enumerator : enumerator_base {
       if (found && few_workers_) every_class_mix(w, usable, found_k, tried, out);
       if (!found) {
         if (ram_short) {
-          reject(w, "fit.ram",
+          reject(w, rule_id::fit_ram,
                  "its GPUs could hold the layers but its RAM cannot hold the host part (" +
                      gib(one_device_need().host) + " needed, " + gib(w.ram) + " free)");
         } else {
@@ -162,7 +162,7 @@ class llama_enumerator : enumerator_base {
           roomiest.resize(limit);
           std::uint64_t cap = 0;
           for (auto g : roomiest) cap += spare(w.gpus[g].free, device_kind::gpu);
-          reject(w, "fit.vram",
+          reject(w, rule_id::fit_vram,
                  "its " + std::to_string(limit) + " usable GPUs cannot hold the layers: " +
                      shortfall(cap, layers_bytes_.count()));
         }
@@ -182,7 +182,7 @@ class llama_enumerator : enumerator_base {
       auto local = usable_gpus(m, min_gpu_, false);
       if (local.empty()) continue;  // rejected with layer.min already
       if (m.ram < one.host) {
-        reject(m, "fit.ram",
+        reject(m, rule_id::fit_ram,
                "cannot be the main worker: the host part needs " + gib(one.host) +
                    " of RAM, it has " + gib(m.ram));
         continue;
@@ -217,7 +217,7 @@ class llama_enumerator : enumerator_base {
         }
       }
       if (!got && !rpc.empty()) {
-        reject(m, "fit.vram",
+        reject(m, rule_id::fit_vram,
                "as the main worker with " + std::to_string(rpc.size()) + " RPC worker" +
                    (rpc.size() == 1 ? "" : "s") + " (" + std::to_string(devices) +
                    " devices; llama.cpp takes at most " + std::to_string(llama_max_plan_devices) +
@@ -270,9 +270,9 @@ class llama_enumerator : enumerator_base {
       // Main + RPC servers + the rest in RAM, when the RPC GPUs offload more layers.
       if (auto d = distributed_partial(wi, usable, best ? best_h : L_)) best = std::move(d);
       if (best && rq_.gpu_layers && best->offloaded_layers != *rq_.gpu_layers) {
-        // --gpu-layers N is exact: fewer layers on the GPUs is a different plan.
-        reject(w, "gpu_layers",
-               "--gpu-layers " + std::to_string(*rq_.gpu_layers) + " asks for more than its GPUs" +
+        // gpu_layers N is exact: fewer layers on the GPUs is a different plan.
+        reject(w, rule_id::gpu_layers,
+               "gpu_layers " + std::to_string(*rq_.gpu_layers) + " asks for more than its GPUs" +
                    (rq_.distributed && rq_.max_rpc_servers != 0 ? " and the RPC servers'" : "") +
                    " hold: at most " + std::to_string(best->offloaded_layers) + " of " +
                    std::to_string(L_ + 1) + " layers");
@@ -281,9 +281,10 @@ class llama_enumerator : enumerator_base {
       if (best) {
         out.push_back(std::move(*best));
       } else if (ram_short) {
-        reject(w, "fit.ram", "cannot keep the remaining layers in RAM: " + gib(w.ram) + " free");
+        reject(w, rule_id::fit_ram,
+               "cannot keep the remaining layers in RAM: " + gib(w.ram) + " free");
       } else {
-        reject(w, "fit.vram",
+        reject(w, rule_id::fit_vram,
                "with the other layers in RAM its GPUs cannot hold one layer beside the output "
                "layer (" +
                    gib(est_.output_weights()) +
@@ -303,7 +304,7 @@ class llama_enumerator : enumerator_base {
       const auto& w = v_.workers[wi];
       if (!w.representative || w.disk_short) continue;
       if (w.ram < need) {
-        reject(w, "fit.ram",
+        reject(w, rule_id::fit_ram,
                "CPU only needs " + gib(need) + " of RAM, it has " + gib(w.ram) + " free");
         continue;
       }
@@ -328,22 +329,23 @@ class llama_enumerator : enumerator_base {
     std::vector<placement> out;
     const auto groups = group_selection(c_, v_, gpus);
     if (groups.size() > 1 && !rq_.distributed) {
-      reject("--gpus", "manual.distributed",
-             "the GPUs are on " + std::to_string(groups.size()) +
-                 " workers but distributed placement is not allowed");
+      reject_selection(groups, rule_id::manual_distributed,
+                       "the GPUs are on " + std::to_string(groups.size()) +
+                           " workers but distributed placement is not allowed");
       return out;
     }
     if (groups.size() - 1 > rq_.max_rpc_servers) {
-      reject("--gpus", "rpc.max",
-             "the GPUs are on " + std::to_string(groups.size()) + " workers, which needs " +
-                 std::to_string(groups.size() - 1) + " RPC servers; at most " +
-                 std::to_string(rq_.max_rpc_servers) + " are allowed");
+      reject_selection(groups, rule_id::rpc_max,
+                       "the GPUs are on " + std::to_string(groups.size()) +
+                           " workers, which needs " + std::to_string(groups.size() - 1) +
+                           " RPC servers; at most " + std::to_string(rq_.max_rpc_servers) +
+                           " are allowed");
       return out;
     }
     if (gpus.size() > llama_max_plan_devices) {
-      reject("--gpus", "devices.max",
-             std::to_string(gpus.size()) + " GPUs; llama.cpp takes at most " +
-                 std::to_string(llama_max_plan_devices));
+      reject_selection(groups, rule_id::devices_max,
+                       std::to_string(gpus.size()) + " GPUs; llama.cpp takes at most " +
+                           std::to_string(llama_max_plan_devices));
       return out;
     }
     bool ok = true;
@@ -352,16 +354,15 @@ class llama_enumerator : enumerator_base {
       const bytes min = gi == 0 ? min_gpu_ : min_rpc_;
       for (auto g : groups[gi].second) {
         if (w.gpus[g].free < min) {
-          reject(gpu_label(c_, w, w.gpus[g]), "layer.min",
-                 one_layer_text(w.gpus[g].free, min, "the GPU has"));
+          reject_gpus(w, {g}, rule_id::layer_min,
+                      one_layer_text(w.gpus[g].free, min, "the GPU has"), false);
           ok = false;
         }
       }
     }
     if (!ok) return out;
     if (const auto& d = v_.workers[groups.front().first].disk_short) {
-      reject(worker_label(c_, v_.workers[groups.front().first]), "disk.space",
-             "cannot be main: " + *d);
+      reject(v_.workers[groups.front().first], rule_id::disk_space, "cannot be main: " + *d, false);
       return out;
     }
     const std::uint32_t main = groups.front().first;
@@ -384,11 +385,11 @@ class llama_enumerator : enumerator_base {
       for (std::uint32_t h = std::max<std::uint32_t>(h_floor, 1); h + devs.size() <= L_; ++h) {
         if (!distribute(devs, h, false)) continue;
         if (rq_.gpu_layers && h != std::max<std::uint32_t>(h_floor, 1)) {
-          reject("--gpus", "gpu_layers",
-                 "--gpu-layers " + std::to_string(*rq_.gpu_layers) +
-                     " asks for more than the chosen GPUs hold: at most " +
-                     std::to_string(L_ - h + (output_on_device(h) ? 1 : 0)) + " of " +
-                     std::to_string(L_ + 1) + " layers");
+          reject_selection(groups, rule_id::gpu_layers,
+                           "--gpu-layers " + std::to_string(*rq_.gpu_layers) +
+                               " asks for more than the chosen GPUs hold: at most " +
+                               std::to_string(L_ - h + (output_on_device(h) ? 1 : 0)) + " of " +
+                               std::to_string(L_ + 1) + " layers");
           return out;
         }
         if (auto p = build(devs, h, plan_stage::partial_offload, &ram_short))
@@ -397,10 +398,11 @@ class llama_enumerator : enumerator_base {
       }
       if (!out.empty()) return out;
     }
-    reject("--gpus", ram_short ? "fit.ram" : "fit.vram",
-           ram_short ? "the main worker's RAM cannot hold the host part"
-                     : "the chosen GPUs cannot hold the model" +
-                           std::string(rq_.cpu_offload ? " even with layers left in RAM" : ""));
+    reject_selection(groups, ram_short ? rule_id::fit_ram : rule_id::fit_vram,
+                     ram_short
+                         ? "the main worker's RAM cannot hold the host part"
+                         : "the chosen GPUs cannot hold the model" +
+                               std::string(rq_.cpu_offload ? " even with layers left in RAM" : ""));
     return out;
   }
 
@@ -409,7 +411,7 @@ class llama_enumerator : enumerator_base {
   void reject_storage() const {
     for (const auto& w : v_.workers) {
       if (w.representative && w.disk_short)
-        reject(w, "disk.space", "cannot be main: " + *w.disk_short);
+        reject(w, rule_id::disk_space, "cannot be main: " + *w.disk_short);
     }
   }
 
@@ -420,7 +422,7 @@ class llama_enumerator : enumerator_base {
       bytes best{};
       for (const auto& g : w.gpus) best = std::max(best, g.free);
       if (best < std::min(min_gpu_, min_rpc_)) {
-        reject(w, "layer.min",
+        reject(w, rule_id::layer_min,
                "cannot be main or RPC: " + one_layer_text(best, std::min(min_gpu_, min_rpc_)));
       }
     }
@@ -464,22 +466,21 @@ class llama_enumerator : enumerator_base {
   [[nodiscard]] std::vector<std::uint32_t> usable_gpus(const worker_view& w, bytes min,
                                                        bool report) const {
     std::vector<std::uint32_t> out;
-    std::string small;
+    std::vector<std::uint32_t> small;
     bytes best{};
     for (std::uint32_t g = 0; g < w.gpus.size(); ++g) {
       if (w.gpus[g].free >= min) {
         out.push_back(g);
       } else {
-        small += (small.empty() ? "" : ",") + std::to_string(w.gpus[g].index);
+        small.push_back(g);
         best = std::max(best, w.gpus[g].free);
       }
     }
     if (report && !small.empty() && !out.empty()) {
-      reject(c_.workers[w.worker].name + ":" + small, "layer.min",
-             "too small for one layer: " + one_layer_text(best, min,
-                                                          small.find(',') == std::string::npos
-                                                              ? "it has"
-                                                              : "the largest of them has"));
+      reject_gpus(
+          w, small, rule_id::layer_min,
+          "too small for one layer: " +
+              one_layer_text(best, min, small.size() == 1 ? "it has" : "the largest of them has"));
     }
     return out;
   }

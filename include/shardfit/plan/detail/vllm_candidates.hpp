@@ -62,7 +62,7 @@ class vllm_enumerator : enumerator_base {
       } else if (!rejected_degree_[t]) {
         rejected_degree_[t] = true;
         const auto& r = e.parallel.reasons.front();
-        reject("tp " + std::to_string(t), r.rule, r.message);
+        reject_layout("tp " + std::to_string(t), t, 0, r.rule, r.message);
       }
     }
     return out;
@@ -73,7 +73,7 @@ class vllm_enumerator : enumerator_base {
   void reject_storage() const {
     for (const auto& w : v_.workers) {
       if (w.representative && w.disk_short) {
-        reject(w, "disk.space", "cannot hold the whole model: " + *w.disk_short);
+        reject(w, rule_id::disk_space, "cannot hold the whole model: " + *w.disk_short);
       }
     }
   }
@@ -102,7 +102,8 @@ class vllm_enumerator : enumerator_base {
         out.push_back(make(e, {{wi, {g}}}, u, plan_stage::single_gpu, 1));
         any = true;
       }
-      if (!any) reject(w, "fit.vram", need_text(e, 1) + "; its largest GPU budget is " + gib(best));
+      if (!any)
+        reject(w, rule_id::fit_vram, need_text(e, 1) + "; its largest GPU budget is " + gib(best));
     }
     return out;
   }
@@ -147,7 +148,7 @@ class vllm_enumerator : enumerator_base {
       }
       // Pipeline stages inside the worker only where tensor parallelism alone does not fit it.
       if (out.size() == before) pipeline_in_worker(wi, tried, out);
-      if (!tried.empty()) reject(w, "fit.vram", tried);
+      if (!tried.empty()) reject(w, rule_id::fit_vram, tried);
     }
     return out;
   }
@@ -256,7 +257,8 @@ class vllm_enumerator : enumerator_base {
         const auto& e = layout(t, pp);
         if (!e.parallel.valid) {
           const auto& r = e.parallel.reasons.front();
-          reject("tp " + std::to_string(t) + " x pp " + std::to_string(pp), r.rule, r.message);
+          reject_layout("tp " + std::to_string(t) + " x pp " + std::to_string(pp), t, pp, r.rule,
+                        r.message);
           continue;
         }
         bytes need{};
@@ -339,19 +341,20 @@ class vllm_enumerator : enumerator_base {
           "tp " + std::to_string(t) + " x pp " + std::to_string(last_pp);
       for (const auto i : disk_excluded) {
         const auto& w = v_.workers[offers[i].view];
-        reject("worker '" + c_.workers[w.worker].name + "'", "disk.space",
-               "cannot be a stage of " + layout_name + ": " + *v_.disk_short_for(w, last_disk));
+        reject(w, rule_id::disk_space,
+               "cannot be a stage of " + layout_name + ": " + *v_.disk_short_for(w, last_disk),
+               false);
       }
       if (got) {
         out.push_back(std::move(*got));
       } else if (last_pp != 0) {
-        reject("tp " + std::to_string(t) + " x pp " + (last_pp > 2 ? "2.." : "") +
-                   std::to_string(last_pp),
-               "fit.vram",
-               std::to_string(offers.size()) + " worker" + (offers.size() == 1 ? "" : "s") +
-                   " can give " + std::to_string(t) + " GPU" + (t == 1 ? "" : "s") +
-                   " each; at pp " + std::to_string(last_pp) + " the largest stage still needs " +
-                   gib(last_need) + " per GPU");
+        reject_layout("tp " + std::to_string(t) + " x pp " + (last_pp > 2 ? "2.." : "") +
+                          std::to_string(last_pp),
+                      t, last_pp > 2 ? 0 : last_pp, rule_id::fit_vram,
+                      std::to_string(offers.size()) + " worker" + (offers.size() == 1 ? "" : "s") +
+                          " can give " + std::to_string(t) + " GPU" + (t == 1 ? "" : "s") +
+                          " each; at pp " + std::to_string(last_pp) +
+                          " the largest stage still needs " + gib(last_need) + " per GPU");
       }
     }
     return out;
@@ -376,10 +379,10 @@ class vllm_enumerator : enumerator_base {
     std::vector<std::pair<std::uint32_t, std::vector<std::uint32_t>>> groups;
     for (const auto& [view, g] : selected) {
       if (t == 0 || g.size() % t != 0) {
-        reject("--gpus", "pp.equal_gpus",
-               "every pipeline stage needs tp = " + std::to_string(t) + " GPUs; worker '" +
-                   c_.workers[v_.workers[view].worker].name + "' was given " +
-                   std::to_string(g.size()));
+        reject_selection(selected, rule_id::pp_equal_gpus,
+                         "every pipeline stage needs tp = " + std::to_string(t) +
+                             " GPUs; worker '" + c_.workers[v_.workers[view].worker].name +
+                             "' was given " + std::to_string(g.size()));
         return out;
       }
       for (std::size_t i = 0; i < g.size(); i += t) {
@@ -389,22 +392,23 @@ class vllm_enumerator : enumerator_base {
       }
     }
     if (selected.size() > 1 && !rq_.distributed) {
-      reject("--gpus", "manual.distributed",
-             "the GPUs are on " + std::to_string(selected.size()) +
-                 " workers but distributed placement is not allowed");
+      reject_selection(selected, rule_id::manual_distributed,
+                       "the GPUs are on " + std::to_string(selected.size()) +
+                           " workers but distributed placement is not allowed");
       return out;
     }
     const auto pp = static_cast<std::uint32_t>(groups.size());
     if ((rq_.tp && *rq_.tp != t) || (rq_.pp && *rq_.pp != pp)) {
-      reject("--gpus", "manual.layout",
-             "the chosen GPUs make tp " + std::to_string(t) + " x pp " + std::to_string(pp) +
-                 ", not the tp/pp asked for");
+      reject_selection(selected, rule_id::manual_layout,
+                       "the chosen GPUs make tp " + std::to_string(t) + " x pp " +
+                           std::to_string(pp) + ", not the tp/pp asked for");
       return out;
     }
     const auto& e = layout(t, pp);
     if (!e.parallel.valid) {
       for (const auto& r : e.parallel.reasons) {
-        reject("tp " + std::to_string(t) + " x pp " + std::to_string(pp), r.rule, r.message);
+        reject_layout("tp " + std::to_string(t) + " x pp " + std::to_string(pp), t, pp, r.rule,
+                      r.message);
       }
       return out;
     }
@@ -415,7 +419,7 @@ class vllm_enumerator : enumerator_base {
                              ? m_.disk_bytes()
                              : m_.disk_bytes_for(se.first_layer, se.layers, st == 0, st + 1 == pp);
       if (auto why = v_.disk_short_for(w, disk)) {
-        reject(worker_label(c_, w), "disk.space", *why);
+        reject(w, rule_id::disk_space, *why, false);
         return out;
       }
     }
@@ -424,10 +428,11 @@ class vllm_enumerator : enumerator_base {
     for (std::uint32_t st = 0; st < pp; ++st) {
       const auto& w = v_.workers[groups[st].first];
       if (!fits(w, groups[st].second, u, e.stages[st].required)) {
-        reject(worker_label(c_, w), "fit.vram",
-               "stage " + std::to_string(st) + " needs " + gib(e.stages[st].required) +
-                   " per GPU; the chosen GPUs give " + gib(least(w, groups[st].second, u)) +
-                   " at utilization " + fixed2(u));
+        reject_gpus(w, groups[st].second, rule_id::fit_vram,
+                    "stage " + std::to_string(st) + " needs " + gib(e.stages[st].required) +
+                        " per GPU; the chosen GPUs give " + gib(least(w, groups[st].second, u)) +
+                        " at utilization " + fixed2(u),
+                    false);
         return out;
       }
     }
