@@ -157,8 +157,7 @@ int run_plan(const plan_options& o, const CLI::App& sub, streams& io) {
   rq.engine = *engine;
   if (o.ctx) {
     if (*o.ctx > 0xFFFFFFFFULL) throw error::invalid_argument("--ctx is larger than 2^32 tokens");
-    rq.llama.n_ctx = static_cast<std::uint32_t>(*o.ctx);
-    rq.vllm.max_model_len = *o.ctx;
+    rq.context = *o.ctx;  // both engines
   }
   apply_llama_options(o.llama, rq.llama);
   rq.vllm.gpu_memory_utilization = o.utilization;
@@ -298,6 +297,7 @@ int run_plan(const plan_options& o, const CLI::App& sub, streams& io) {
                           breakdown(c));
     print_placement(io.out, c);
     io.out << '\n';
+    io.out << fmt::format("context: {} tokens\n", c.context);
     if (c.engine == backend::vllm) {
       io.out << fmt::format("vLLM KV cache: {} tokens at --gpu-memory-utilization {:.2f}\n",
                             c.kv_tokens, c.gpu_memory_utilization);
@@ -346,8 +346,8 @@ command add_plan(CLI::App& app, streams& io) {
                   "llama.cpp or vllm")
       ->check(CLI::IsMember({"auto", "llama.cpp", "vllm"}));
   sub->add_option("-c,--ctx,--ctx-size", o->ctx,
-                  "context (llama.cpp, default 4096, 0: the model's) or max_model_len (vLLM, "
-                  "default: the model's)");
+                  "context both engines are planned and launched with: llama.cpp's -c, vLLM's "
+                  "--max-model-len (default 4096; 0: the model's maximum)");
   sub->add_option("--require-label", o->require_labels,
                   "KEY=VALUE: use only workers with this label (repeatable)");
   sub->add_option("--avoid-label", o->avoid_labels,

@@ -28,8 +28,7 @@ bool place(shardfit::cluster& c, const shardfit::model_profile& model,
            const std::string& instance) {
   shardfit::plan_request request;
   request.engine = model.source == "gguf" ? shardfit::backend::llama_cpp : shardfit::backend::vllm;
-  request.llama.n_ctx = 8192;
-  request.vllm.max_model_len = 8192;
+  request.context = 8192;  // both engines
   const shardfit::plan_result r = shardfit::plan(c, model, request);
   if (!r.chosen || r.cluster_version != c.version) return false;  // no fit, or a stale plan
   shardfit::commit(c, shardfit::to_claims(*r.chosen, instance));

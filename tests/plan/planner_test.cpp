@@ -1083,3 +1083,46 @@ TEST(Rules, TheReadmeListsEveryRule) {
     EXPECT_NE(readme.find(row), std::string::npos) << row;
   }
 }
+
+// Issue 22.7: one context for both engines. A default request plans llama.cpp and vLLM alike
+// (4096 tokens), 0 is the model's maximum for both, an engine's own setting overrides it, and
+// the placement and the launch command carry what was planned.
+TEST(Planner, OneContextSettingForBothEngines) {
+  cluster c = base();
+  c.workers.push_back(worker("big", 512_GiB, gpus(4, "H100", 80_GiB)));
+  const auto& m = llama8b();  // 131072 tokens of training context
+  plan_request llama_rq;
+  plan_request vllm_rq;
+  vllm_rq.engine = backend::vllm;
+  const auto a = plan(c, m, llama_rq);
+  const auto b = plan(c, m, vllm_rq);
+  ASSERT_TRUE(a.chosen && b.chosen);
+  EXPECT_EQ(a.chosen->context, 4096U);
+  EXPECT_EQ(b.chosen->context, 4096U);
+
+  llama_rq.context = vllm_rq.context = 0;  // the model's maximum, for both
+  const auto full_llama = plan(c, m, llama_rq);
+  const auto full_vllm = plan(c, m, vllm_rq);
+  ASSERT_TRUE(full_llama.chosen && full_vllm.chosen);
+  EXPECT_EQ(full_llama.chosen->context, 131072U);
+  EXPECT_EQ(full_vllm.chosen->context, 131072U);
+  // The longer context costs KV cache: 32 layers x 8 KV heads x 128 x 2 (K, V) x 2 bytes per
+  // token, 131072 - 4096 tokens more.
+  EXPECT_EQ(full_llama.chosen->workers[0].gpus[0].vram.count() -
+                a.chosen->workers[0].gpus[0].vram.count(),
+            32ULL * 8 * 128 * 2 * 2 * (131072 - 4096));
+
+  vllm_rq.context = 4096;
+  vllm_rq.vllm.max_model_len = 8192;  // vLLM's own setting wins
+  const auto over = plan(c, m, vllm_rq);
+  ASSERT_TRUE(over.chosen);
+  EXPECT_EQ(over.chosen->context, 8192U);
+  const auto cmds = launch_commands(*over.chosen, c, launch_settings_for(m, vllm_rq, "/m"));
+  const auto& argv = cmds.back().argv;
+  const auto at = std::find(argv.begin(), argv.end(), "--max-model-len");
+  ASSERT_NE(at, argv.end());
+  EXPECT_EQ(*(at + 1), "8192");
+
+  llama_rq.context = 1ULL << 33;
+  EXPECT_THROW((void)plan(c, m, llama_rq), shardfit::error);
+}

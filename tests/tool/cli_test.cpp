@@ -326,8 +326,12 @@ TEST(CliPlan, PlansTheExampleModelOnTheExampleLab) {
                        "llama.cpp), policy binpack"),
             std::string::npos)
       << r.out;
-  EXPECT_NE(r.out.find("lab-a100$ CUDA_DEVICE_ORDER=PCI_BUS_ID CUDA_VISIBLE_DEVICES=0,1,2,3 vllm "
-                       "serve /mnt/models/Llama-3.1-70B-Instruct --tensor-parallel-size 4 "),
+  // One context for both engines (issue 22.7): 4096 unless --ctx says otherwise, recorded in
+  // the plan and passed to the engine.
+  EXPECT_NE(r.out.find("\ncontext: 4096 tokens\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("lab-a100$ CUDA_DEVICE_ORDER=PCI_BUS_ID CUDA_VISIBLE_DEVICES=0,1 vllm "
+                       "serve /mnt/models/Llama-3.1-70B-Instruct --tensor-parallel-size 2 "
+                       "--pipeline-parallel-size 1 --max-model-len 4096 "),
             std::string::npos)
       << r.out;
   // Asked for llama.cpp, it says the model must be converted first.
@@ -341,10 +345,12 @@ TEST(CliPlan, PlansTheExampleModelOnTheExampleLab) {
 }
 
 TEST(CliPlan, JsonHasTheDocumentedShape) {
-  const auto r = run_cli({"plan", kExamples + "/models/Llama-3.1-70B-Instruct", "--cluster",
-                          kExamples + "/clusters/lab.json", "--backend", "vllm", "--json"});
+  const auto r =
+      run_cli({"plan", kExamples + "/models/Llama-3.1-70B-Instruct", "--cluster",
+               kExamples + "/clusters/lab.json", "--backend", "vllm", "--json", "--ctx", "131072"});
   ASSERT_EQ(r.code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["placement"]["context"], 131072);
   EXPECT_EQ(j["status"], "planned");
   EXPECT_EQ(j["backend"], "vllm");
   EXPECT_EQ(j["model"]["name"], "Llama-3.1-70B-Instruct");
@@ -458,7 +464,8 @@ namespace {
 TEST(CliPlan, EmitLaunchPrintsTheCommandsInStartOrder) {
   const std::string ex = SHARDFIT_EXAMPLES_DATA;
   auto r = run_cli({"plan", ex + "/models/Llama-3.1-70B-Instruct", "--cluster",
-                    ex + "/clusters/lab.json", "--backend", "vllm", "--emit", "launch"});
+                    ex + "/clusters/lab.json", "--backend", "vllm", "--emit", "launch", "--ctx",
+                    "131072"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out,
             "# Llama-3.1-70B-Instruct: one_worker, start in this order\n"

@@ -94,7 +94,8 @@ inline constexpr std::array<rule_description, 27> all_rules{{
      "vision tower MLP width not divisible by the tensor parallel size"},
     {rule_id::ep_experts, "ep.experts", "experts not divisible by the expert parallel size"},
     {rule_id::pp_layers, "pp.layers", "more pipeline stages than layers"},
-    {rule_id::pp_unsupported, "pp.unsupported", "the architecture has no pipeline parallel support"},
+    {rule_id::pp_unsupported, "pp.unsupported",
+     "the architecture has no pipeline parallel support"},
     {rule_id::vllm_removed, "vllm.removed", "a model vLLM no longer supports"},
 }};
 

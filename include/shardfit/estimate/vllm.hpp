@@ -141,10 +141,7 @@ struct vllm_batch {
   }
   e.parallel =
       check_parallel(m, {s.tp, s.pp, s.ep, serving_engine::vllm, s.mm_encoder_data, s.version});
-  e.max_model_len = s.max_model_len != 0  ? s.max_model_len
-                    : m.vllm_max_len != 0 ? m.vllm_max_len
-                                          : m.n_ctx_train;
-  if (e.max_model_len == 0) e.max_model_len = 4096;
+  e.max_model_len = m.vllm_context(s.max_model_len);
   const auto stages =
       e.parallel.stage_layers.empty()
           ? pipeline_stages(m.n_layer, std::min(s.pp, m.n_layer), serving_engine::vllm)

@@ -174,6 +174,14 @@ struct model_profile {
   }
   /// @brief True for a mixture of experts.
   [[nodiscard]] bool is_moe() const noexcept { return n_expert != 0; }
+  /// @brief The context vLLM runs with for a `max_model_len` setting: the setting when not 0,
+  /// else the model's derived maximum (the config's, else the training context, else 4096).
+  [[nodiscard]] std::uint64_t vllm_context(std::uint64_t max_model_len) const noexcept {
+    const std::uint64_t len = max_model_len != 0  ? max_model_len
+                              : vllm_max_len != 0 ? vllm_max_len
+                                                  : n_ctx_train;
+    return len != 0 ? len : 4096;
+  }
   /// @brief True for multi-head latent attention as the engine runs it (the cache holds the
   /// latent); false for a latent model in the expanded layout.
   [[nodiscard]] bool is_mla() const noexcept { return kv_lora_rank != 0 && !latent_expanded; }

@@ -51,20 +51,27 @@ struct stage_candidates {
 /// @throws shardfit::error for settings the engine refuses.
 template <memory_estimator Estimator = default_estimator>
 [[nodiscard]] stage_candidates enumerate_stage(const cluster& c, const model_profile& model,
-                                               const plan_request& request, plan_stage stage,
+                                               const plan_request& unresolved, plan_stage stage,
                                                const Estimator& estimator = Estimator{}) {
+  const plan_request request = resolved_request(unresolved);
   stage_candidates out;
+  std::uint64_t context = 0;
   const detail::cluster_view view(c, model_ref_of(model), model.disk_bytes(), request.storage);
   if (request.engine == backend::llama_cpp) {
     const llama_estimator est = estimator.llama(model, request.llama);
     const detail::llama_enumerator en(c, view, est, request, out.rejected);
     out.candidates = detail::stage_driver(en).run(stage);
+    context = request.llama.n_ctx != 0 ? request.llama.n_ctx : est.n_ctx();
   } else {
     auto vest = [&](const vllm_settings& s) { return estimator.vllm(model, s); };
     const detail::vllm_enumerator<decltype(vest)> en(c, view, model, vest, request, out.rejected);
     out.candidates = detail::stage_driver(en).run(stage);
+    context = model.vllm_context(request.vllm.max_model_len);
   }
-  for (auto& p : out.candidates) detail::name_placement(p, c);
+  for (auto& p : out.candidates) {
+    detail::name_placement(p, c);
+    p.context = context;
+  }
   return out;
 }
 

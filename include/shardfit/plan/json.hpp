@@ -62,6 +62,7 @@ void to_json(BasicJsonType& j, const placement& p) {
   j["total_layers"] = p.total_layers;
   j["tensor_parallel"] = p.tensor_parallel;
   j["pipeline_parallel"] = p.pipeline_parallel;
+  j["context"] = p.context;
   if (p.engine == backend::llama_cpp) {
     j["tensor_split"] = p.tensor_split;
   } else {

@@ -93,11 +93,10 @@ struct launch_settings {
   }
   s.hub_repo = model.hub_repo;
   s.repo = model.hub_repo;
-  s.llama = request.llama;
-  s.vllm = request.vllm;
-  s.max_model_len = request.vllm.max_model_len != 0 ? request.vllm.max_model_len
-                    : model.vllm_max_len != 0       ? model.vllm_max_len
-                                                    : model.n_ctx_train;
+  const plan_request rq = resolved_request(request);
+  s.llama = rq.llama;
+  s.vllm = rq.vllm;
+  s.max_model_len = model.vllm_context(rq.vllm.max_model_len);
   return s;
 }
 

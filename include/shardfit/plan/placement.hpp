@@ -128,6 +128,9 @@ struct storage_settings {
   double disk_margin = 0.05;  ///< free disk must exceed the download by this share
 };
 
+/// @brief The context a request plans both engines for unless it says otherwise (tokens).
+inline constexpr std::uint64_t default_plan_context = 4096;
+
 /// @brief What to plan.
 struct plan_request {
   backend engine = backend::llama_cpp;
@@ -147,7 +150,26 @@ struct plan_request {
   bool all_stages = false;           ///< try every stage instead of stopping at the first fit
   std::size_t max_alternatives = 5;  ///< ranked alternatives kept besides the chosen placement
   storage_settings storage;
+  /// The context both engines are planned and launched with, in tokens: llama.cpp's `-c`,
+  /// vLLM's `--max-model-len`; 0: the model's maximum. An engine's own setting overrides it
+  /// where it differs from that setting's default (`llama.n_ctx` other than 4096,
+  /// `vllm.max_model_len` other than 0). The placement records what was used (`context`).
+  std::uint64_t context = default_plan_context;
 };
+
+/// @brief `rq` with its `context` applied to each engine's settings that does not override it.
+/// @throws shardfit::error (invalid_argument) for a llama.cpp context beyond 2^32 - 1 tokens.
+[[nodiscard]] inline plan_request resolved_request(plan_request rq) {
+  if (rq.llama.n_ctx == llama_settings{}.n_ctx) {
+    if (rq.context > 0xFFFFFFFFULL) {
+      throw error::invalid_argument("context " + std::to_string(rq.context) +
+                                    " is more tokens than llama.cpp takes (2^32 - 1)");
+    }
+    rq.llama.n_ctx = static_cast<std::uint32_t>(rq.context);
+  }
+  if (rq.vllm.max_model_len == 0) rq.vllm.max_model_len = rq.context;
+  return rq;
+}
 
 /// @brief A GPU given work.
 struct placed_gpu {
@@ -231,8 +253,11 @@ struct placement {
   std::uint32_t total_layers = 0;  ///< llama.cpp: repeating layers + 1 (the output); vLLM: layers
   std::uint32_t tensor_parallel = 1;
   std::uint32_t pipeline_parallel = 1;
-  double gpu_memory_utilization = 0;        ///< vLLM: the `--gpu-memory-utilization` it runs with
-  std::uint64_t kv_tokens = 0;              ///< vLLM: tokens of KV cache (the least of the stages)
+  double gpu_memory_utilization = 0;  ///< vLLM: the `--gpu-memory-utilization` it runs with
+  std::uint64_t kv_tokens = 0;        ///< vLLM: tokens of KV cache (the least of the stages)
+  /// The context it is planned and launched with, in tokens (llama.cpp's `-c`, vLLM's
+  /// `--max-model-len`), resolved: never 0.
+  std::uint64_t context = 0;
   std::vector<std::uint32_t> tensor_split;  ///< llama.cpp: layers per device, llama.cpp's order
   storage_summary storage;
   score_card score;

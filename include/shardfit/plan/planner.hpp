@@ -10,7 +10,7 @@
 /// @code
 ///   shardfit::planner p(shardfit::cluster_json_inventory("cluster.json"));
 ///   shardfit::plan_request rq;
-///   rq.llama.n_ctx = 8192;
+///   rq.context = 8192;  // tokens, both engines
 ///   const auto plan = p.plan(shardfit::load_model("Llama-3.1-70B-Q4_K_M.gguf"), rq);
 ///   if (plan.chosen) { /* plan.chosen->workers: who runs what */ }
 ///   for (const auto& r : plan.rejected) { /* r.candidate, r.rule, r.reason */ }
@@ -105,12 +105,14 @@ inline bytes largest_worker_vram(const cluster_view& v) {
 }
 
 template <class Estimator, class Scorer, class Filter = accept_all_filter>
-plan_result plan_on(const cluster& c, const model_profile& m, const plan_request& rq,
+plan_result plan_on(const cluster& c, const model_profile& m, const plan_request& request,
                     const Estimator& estimator, const Scorer& scorer,
                     const Filter& filter = Filter{}) {
   if (m.n_layer == 0 || m.layers.size() != m.n_layer) {
     throw error::invalid_argument("model '" + m.name + "' has no layers to place");
   }
+  const plan_request rq = resolved_request(request);  // one context for both engines
+  std::uint64_t context = 0;                          // as the engine resolves it
   validate(c);  // an in-memory cluster gets the file reader's checks
   plan_result r;
   r.engine = rq.engine;
@@ -155,6 +157,7 @@ plan_result plan_on(const cluster& c, const model_profile& m, const plan_request
     }
     const llama_estimator est = estimator.llama(m, rq.llama);
     const llama_enumerator en(c, view, est, rq, r.rejected);
+    context = rq.llama.n_ctx != 0 ? rq.llama.n_ctx : est.n_ctx();
     if (!rq.gpus.empty()) {
       found = en.manual(rq.gpus);
       r.stages.push_back(found.empty() ? manual_stage(rq.gpus) : found.front().stage);
@@ -184,6 +187,7 @@ plan_result plan_on(const cluster& c, const model_profile& m, const plan_request
     r.total_layers = m.n_layer;
     auto vest = [&](const vllm_settings& s) { return estimator.vllm(m, s); };
     const vllm_enumerator<decltype(vest)> en(c, view, m, vest, rq, r.rejected);
+    context = m.vllm_context(rq.vllm.max_model_len);
     bool wish_ok = true;
     // vLLM loads one GGUF file (model_executor/model_loader/gguf_loader.py); a split must be
     // merged first.
@@ -247,6 +251,7 @@ plan_result plan_on(const cluster& c, const model_profile& m, const plan_request
   std::vector<rank_key> keys;
   keys.reserve(found.size());
   for (auto& p : found) {
+    p.context = context;
     p.score = scorer.score(p, ctx);
     keys.emplace_back(p);
   }
