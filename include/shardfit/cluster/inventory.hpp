@@ -45,8 +45,8 @@ namespace shardfit {
 /// `docs/cluster.schema.json` describes (a test keeps the two in sync). Any other key is reported
 /// as a warning naming the nearest known key.
 struct cluster_keys {
-  static constexpr std::array<std::string_view, 5> top{"$schema", "reserved", "volumes", "workers",
-                                                       "claims"};
+  static constexpr std::array<std::string_view, 6> top{"$schema", "reserved", "volumes",
+                                                       "workers", "claims",   "version"};
   static constexpr std::array<std::string_view, 2> reserved{"ram", "vram"};
   static constexpr std::array<std::string_view, 5> volume{"name", "shared", "free", "models",
                                                           "claim"};
@@ -210,6 +210,10 @@ inline std::vector<model_copy> read_models(const cluster_reader& r, const std::s
   const detail::cluster_reader top(root, "cluster", path);
   top.check_keys(cluster_keys::top, warnings);
   cluster c;
+  if (const auto* v = top.get("version")) {
+    if (!v->is_u64()) top.fail("version", "must be a non-negative integer");
+    c.version = v->u64();
+  }
   if (const auto* res = top.object("reserved")) {
     const detail::cluster_reader rr(*res, "reserved", path);
     rr.check_keys(cluster_keys::reserved, warnings);

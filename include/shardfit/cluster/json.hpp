@@ -6,11 +6,28 @@
 /// (`shardfit inventory`) can be saved, edited and read back.
 
 #include <shardfit/cluster/cluster.hpp>
+#include <shardfit/cluster/inventory.hpp>
 #include <shardfit/core/json.hpp>
 
 #include <nlohmann/json.hpp>
 
+#include <string>
+
 namespace shardfit {
+
+namespace detail {
+
+// A memory size as the cluster reader takes it back: an exact integer, or "NB" for a nonzero
+// size under 1 MiB (the reader refuses such bare numbers as a likely missing unit).
+template <class BasicJsonType>
+BasicJsonType memory_json(bytes b) {
+  if (b.count() != 0 && b.count() < (std::uint64_t{1} << 20U)) {
+    return BasicJsonType(std::to_string(b.count()) + "B");
+  }
+  return BasicJsonType(b.count());
+}
+
+}  // namespace detail
 
 /// @brief Writes `{"path", "name", "bytes"}`.
 template <class BasicJsonType>
@@ -28,8 +45,8 @@ void to_json(BasicJsonType& j, const gpu_info& g) {
   j["index"] = g.index;
   j["name"] = g.name;
   j["vendor"] = g.vendor;
-  j["vram"] = g.vram;
-  j["vram_used"] = g.vram_used;
+  j["vram"] = detail::memory_json<BasicJsonType>(g.vram);
+  j["vram_used"] = detail::memory_json<BasicJsonType>(g.vram_used);
   if (!g.labels.empty()) {
     auto labels = BasicJsonType::object();
     for (const auto& [k, v] : g.labels) labels[k] = v;
@@ -43,8 +60,8 @@ void to_json(BasicJsonType& j, const worker_info& w) {
   j = BasicJsonType::object();
   j["name"] = w.name;
   j["address"] = w.address;
-  j["ram"] = w.ram;
-  j["ram_used"] = w.ram_used;
+  j["ram"] = detail::memory_json<BasicJsonType>(w.ram);
+  j["ram_used"] = detail::memory_json<BasicJsonType>(w.ram_used);
   j["uma"] = w.uma;
   if (w.disk_free) j["disk_free"] = *w.disk_free;
   auto labels = BasicJsonType::object();
@@ -59,11 +76,45 @@ void to_json(BasicJsonType& j, const worker_info& w) {
   j["gpus"] = w.gpus;
 }
 
-/// @brief Writes the whole cluster: reserved, volumes, workers, claims.
+/// @brief Writes `{"instance", "worker", "gpu" (when on a GPU), "ram", "vram"}`.
+template <class BasicJsonType>
+void to_json(BasicJsonType& j, const claim& cl) {
+  j = BasicJsonType{{"instance", cl.instance},
+                    {"worker", cl.worker},
+                    {"ram", detail::memory_json<BasicJsonType>(cl.ram)},
+                    {"vram", detail::memory_json<BasicJsonType>(cl.vram)}};
+  if (cl.gpu) j["gpu"] = *cl.gpu;
+}
+
+/// @brief Reads a claim as `to_json` writes it (sizes as integers or strings such as "4GiB").
+/// @throws shardfit::error (invalid_argument) naming the key of a missing or bad value.
+template <class BasicJsonType>
+void from_json(const BasicJsonType& j, claim& cl) {
+  detail::json_fields f(j, "claim");
+  cl = claim{};
+  if (!f.string("instance", cl.instance) || cl.instance.empty()) f.fail("instance", "is missing");
+  if (!f.string("worker", cl.worker) || cl.worker.empty()) f.fail("worker", "is missing");
+  std::uint32_t gpu = 0;
+  if (f.unsigned_int("gpu", gpu)) cl.gpu = gpu;
+  f.size("ram", cl.ram);
+  f.size("vram", cl.vram);
+  f.finish();
+}
+
+/// @brief Reads a cluster with the cluster file's reader (`parse_cluster`): the same keys, the
+/// same checks, the same messages.
+template <class BasicJsonType>
+void from_json(const BasicJsonType& j, cluster& c) {
+  c = parse_cluster(j.dump(), "cluster JSON");
+}
+
+/// @brief Writes the whole cluster: version, reserved, volumes, workers, claims.
 template <class BasicJsonType>
 void to_json(BasicJsonType& j, const cluster& c) {
   j = BasicJsonType::object();
-  j["reserved"] = BasicJsonType{{"ram", c.reserved.ram}, {"vram", c.reserved.vram}};
+  j["version"] = c.version;
+  j["reserved"] = BasicJsonType{{"ram", detail::memory_json<BasicJsonType>(c.reserved.ram)},
+                                {"vram", detail::memory_json<BasicJsonType>(c.reserved.vram)}};
   auto volumes = BasicJsonType::array();
   for (const auto& v : c.volumes) {
     volumes.push_back(BasicJsonType{
@@ -72,14 +123,7 @@ void to_json(BasicJsonType& j, const cluster& c) {
   }
   j["volumes"] = std::move(volumes);
   j["workers"] = c.workers;
-  auto claims = BasicJsonType::array();
-  for (const auto& cl : c.claims) {
-    BasicJsonType e{
-        {"instance", cl.instance}, {"worker", cl.worker}, {"ram", cl.ram}, {"vram", cl.vram}};
-    if (cl.gpu) e["gpu"] = *cl.gpu;
-    claims.push_back(std::move(e));
-  }
-  j["claims"] = std::move(claims);
+  j["claims"] = c.claims;
 }
 
 }  // namespace shardfit

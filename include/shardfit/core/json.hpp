@@ -9,7 +9,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cstdint>
+#include <limits>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 namespace shardfit {
 
@@ -110,6 +116,127 @@ template <class BasicJsonType, class T>
 void json_optional(const BasicJsonType& j, const char* key, T& out) {
   if (const auto it = j.find(key); it != j.end() && !it->is_null()) it->get_to(out);
 }
+
+// Reads the fields of one JSON object with their types and ranges checked: an absent or null
+// key keeps the default, a key of the wrong type or out of range is an `invalid_argument`
+// error naming the object and the key, and `finish()` refuses keys nobody read (a misspelt
+// setting must not be silently ignored).
+template <class BasicJsonType>
+class json_fields {
+ public:
+  json_fields(const BasicJsonType& j, std::string what) : j_(j), what_(std::move(what)) {
+    if (!j.is_object()) fail("", "must be a JSON object, not " + std::string(j.type_name()));
+  }
+
+  [[noreturn]] void fail(std::string_view key, const std::string& problem) const {
+    throw error::invalid_argument(what_ + (key.empty() ? "" : " key '" + std::string(key) + "'") +
+                                  ": " + problem);
+  }
+  // The value of `key`, or null when absent or null.
+  [[nodiscard]] const BasicJsonType* get(std::string_view key) {
+    const auto it = j_.find(std::string(key));
+    if (it == j_.end()) return nullptr;
+    read_.emplace_back(key);
+    return it->is_null() ? nullptr : &*it;
+  }
+  [[nodiscard]] const BasicJsonType& need(std::string_view key) {
+    const BasicJsonType* v = get(key);
+    if (v == nullptr) fail(key, "is missing");
+    return *v;
+  }
+  template <class U>
+  bool unsigned_int(std::string_view key, U& out) {
+    const BasicJsonType* v = get(key);
+    if (v == nullptr) return false;
+    if (!v->is_number_integer() || (v->is_number_integer() && !v->is_number_unsigned() &&
+                                    v->template get<std::int64_t>() < 0)) {
+      fail(key, "must be a non-negative integer, not " + v->dump());
+    }
+    const auto x = v->template get<std::uint64_t>();
+    if (x > static_cast<std::uint64_t>(std::numeric_limits<U>::max())) {
+      fail(key, v->dump() + " is out of range");
+    }
+    out = static_cast<U>(x);
+    return true;
+  }
+  bool signed_int(std::string_view key, std::int32_t& out) {
+    const BasicJsonType* v = get(key);
+    if (v == nullptr) return false;
+    if (!v->is_number_integer()) fail(key, "must be an integer, not " + v->dump());
+    if (v->is_number_unsigned() && v->template get<std::uint64_t>() > 0x7fffffffULL) {
+      fail(key, v->dump() + " is out of range");
+    }
+    const auto x = v->template get<std::int64_t>();
+    if (x < -0x7fffffffLL - 1 || x > 0x7fffffffLL) fail(key, v->dump() + " is out of range");
+    out = static_cast<std::int32_t>(x);
+    return true;
+  }
+  bool number(std::string_view key, double& out) {
+    const BasicJsonType* v = get(key);
+    if (v == nullptr) return false;
+    if (!v->is_number()) fail(key, "must be a number, not " + v->dump());
+    out = v->template get<double>();
+    return true;
+  }
+  bool boolean(std::string_view key, bool& out) {
+    const BasicJsonType* v = get(key);
+    if (v == nullptr) return false;
+    if (!v->is_boolean()) fail(key, "must be true or false, not " + v->dump());
+    out = v->template get<bool>();
+    return true;
+  }
+  bool string(std::string_view key, std::string& out) {
+    const BasicJsonType* v = get(key);
+    if (v == nullptr) return false;
+    if (!v->is_string()) fail(key, "must be a string, not " + v->dump());
+    out = v->template get<std::string>();
+    return true;
+  }
+  bool size(std::string_view key, bytes& out) {
+    const BasicJsonType* v = get(key);
+    if (v == nullptr) return false;
+    try {
+      out = v->template get<bytes>();
+    } catch (const error& e) {
+      fail(key, e.message());
+    }
+    return true;
+  }
+  // An object or array read by `read(value)`, errors prefixed with this object's name.
+  template <class F>
+  bool nested(std::string_view key, F&& read) {
+    const BasicJsonType* v = get(key);
+    if (v == nullptr) return false;
+    std::forward<F>(read)(*v, what_ + " " + std::string(key));
+    return true;
+  }
+  template <class T, class F>
+  bool array(std::string_view key, std::vector<T>& out, F&& read_one) {
+    const BasicJsonType* v = get(key);
+    if (v == nullptr) return false;
+    if (!v->is_array()) fail(key, "must be an array, not " + std::string(v->type_name()));
+    out.clear();
+    out.reserve(v->size());
+    for (std::size_t i = 0; i < v->size(); ++i) {
+      out.push_back(
+          read_one((*v)[i], what_ + " " + std::string(key) + "[" + std::to_string(i) + "]"));
+    }
+    return true;
+  }
+  // Refuses the keys not read.
+  void finish() const {
+    for (auto it = j_.begin(); it != j_.end(); ++it) {
+      if (std::find(read_.begin(), read_.end(), it.key()) == read_.end()) {
+        fail(it.key(), "is not a known key");
+      }
+    }
+  }
+
+ private:
+  const BasicJsonType& j_;
+  std::string what_;
+  std::vector<std::string> read_;
+};
 
 }  // namespace detail
 

@@ -9,7 +9,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <array>
+#include <cstddef>
 #include <string>
+#include <string_view>
+#include <utility>
 
 namespace shardfit {
 
@@ -100,6 +104,149 @@ void to_json(BasicJsonType& j, const vllm_estimate& e) {
   j["stages"] = e.stages;
   j["min_gpu_memory_bytes"] = e.min_gpu_memory;
   j["fits"] = e.fits();
+}
+
+namespace detail {
+
+// Reads an enum's string id from field `key` of `f` through `table` ({name, value} pairs).
+template <class Fields, class E, std::size_t N>
+bool json_enum(Fields& f, std::string_view key, E& out,
+               const std::array<std::pair<std::string_view, E>, N>& table) {
+  std::string text;
+  if (!f.string(key, text)) return false;
+  for (const auto& [name, value] : table) {
+    if (name == text) {
+      out = value;
+      return true;
+    }
+  }
+  std::string names;
+  for (const auto& [name, value] : table) names += (names.empty() ? "" : ", ") + std::string(name);
+  f.fail(key, "unknown value '" + text + "' (one of " + names + ")");
+}
+
+inline constexpr std::array<std::pair<std::string_view, flash_attn_mode>, 3> flash_attn_names{
+    {{"auto", flash_attn_mode::automatic},
+     {"on", flash_attn_mode::on},
+     {"off", flash_attn_mode::off}}};
+inline constexpr std::array<std::pair<std::string_view, split_mode>, 3> split_mode_names{
+    {{"layer", split_mode::layer}, {"row", split_mode::row}, {"none", split_mode::none}}};
+inline constexpr std::array<std::pair<std::string_view, offload_rule>, 2> offload_rule_names{
+    {{"current", offload_rule::current}, {"legacy", offload_rule::legacy}}};
+
+template <class E, std::size_t N>
+std::string json_enum_name(E value, const std::array<std::pair<std::string_view, E>, N>& table) {
+  for (const auto& [name, v] : table) {
+    if (v == value) return std::string(name);
+  }
+  return std::string(table.front().first);
+}
+
+}  // namespace detail
+
+/// @brief Writes every llama.cpp setting (the keys `from_json` reads).
+template <class BasicJsonType>
+void to_json(BasicJsonType& j, const llama_settings& s) {
+  j = BasicJsonType::object();
+  j["n_ctx"] = s.n_ctx;
+  j["n_batch"] = s.n_batch;
+  j["n_ubatch"] = s.n_ubatch;
+  j["n_parallel"] = s.n_parallel;
+  j["kv_unified"] = s.kv_unified;
+  j["cache_type_k"] = s.cache_type_k;
+  j["cache_type_v"] = s.cache_type_v;
+  j["flash_attn"] = detail::json_enum_name(s.flash_attn, detail::flash_attn_names);
+  j["n_gpu_layers"] = s.n_gpu_layers;
+  j["tensor_split"] = s.tensor_split;
+  j["split_mode"] = detail::json_enum_name(s.split, detail::split_mode_names);
+  j["main_gpu"] = s.main_gpu;
+  j["mmap"] = s.mmap;
+  j["swa_full"] = s.swa_full;
+  j["embeddings"] = s.embeddings;
+  j["op_offload"] = s.op_offload;
+  j["offload_rule"] = detail::json_enum_name(s.rule, detail::offload_rule_names);
+  j["sched_copies"] = s.sched_copies;
+  j["build"] = s.build;
+  j["gpu_overhead"] = s.gpu_overhead;
+  j["rpc_overhead"] = s.rpc_overhead;
+}
+
+/// @brief Reads llama.cpp settings; absent keys keep llama.cpp's defaults, unknown keys and
+/// values of the wrong type are `invalid_argument` errors naming the key.
+template <class BasicJsonType>
+void from_json(const BasicJsonType& j, llama_settings& s) {
+  detail::json_fields f(j, "llama settings");
+  s = llama_settings{};
+  f.unsigned_int("n_ctx", s.n_ctx);
+  f.unsigned_int("n_batch", s.n_batch);
+  f.unsigned_int("n_ubatch", s.n_ubatch);
+  f.unsigned_int("n_parallel", s.n_parallel);
+  f.boolean("kv_unified", s.kv_unified);
+  f.string("cache_type_k", s.cache_type_k);
+  f.string("cache_type_v", s.cache_type_v);
+  detail::json_enum(f, "flash_attn", s.flash_attn, detail::flash_attn_names);
+  f.signed_int("n_gpu_layers", s.n_gpu_layers);
+  f.array("tensor_split", s.tensor_split, [&](const BasicJsonType& v, const std::string& where) {
+    if (!v.is_number()) f.fail("tensor_split", where + " must be a number");
+    return v.template get<double>();
+  });
+  detail::json_enum(f, "split_mode", s.split, detail::split_mode_names);
+  f.unsigned_int("main_gpu", s.main_gpu);
+  f.boolean("mmap", s.mmap);
+  f.boolean("swa_full", s.swa_full);
+  f.boolean("embeddings", s.embeddings);
+  f.boolean("op_offload", s.op_offload);
+  detail::json_enum(f, "offload_rule", s.rule, detail::offload_rule_names);
+  f.unsigned_int("sched_copies", s.sched_copies);
+  f.unsigned_int("build", s.build);
+  f.size("gpu_overhead", s.gpu_overhead);
+  f.size("rpc_overhead", s.rpc_overhead);
+  f.finish();
+}
+
+/// @brief Writes every vLLM setting (the keys `from_json` reads).
+template <class BasicJsonType>
+void to_json(BasicJsonType& j, const vllm_settings& s) {
+  j = BasicJsonType::object();
+  j["tp"] = s.tp;
+  j["pp"] = s.pp;
+  j["ep"] = s.ep;
+  j["max_model_len"] = s.max_model_len;
+  j["allow_long_max_model_len"] = s.allow_long_max_model_len;
+  j["mm_encoder_data"] = s.mm_encoder_data;
+  j["gpu_memory_utilization"] = s.gpu_memory_utilization;
+  j["kv_cache_dtype"] = s.kv_cache_dtype;
+  j["max_num_seqs"] = s.max_num_seqs;
+  j["max_num_batched_tokens"] = s.max_num_batched_tokens;
+  j["gpu_name"] = s.gpu_name;
+  j["version"] = s.version;
+  j["enforce_eager"] = s.enforce_eager;
+  j["non_torch"] = s.non_torch;
+  j["cuda_graphs"] = s.cuda_graphs;
+}
+
+/// @brief Reads vLLM settings; absent keys keep vLLM's defaults, unknown keys and values of
+/// the wrong type are `invalid_argument` errors naming the key.
+template <class BasicJsonType>
+void from_json(const BasicJsonType& j, vllm_settings& s) {
+  detail::json_fields f(j, "vllm settings");
+  s = vllm_settings{};
+  f.unsigned_int("tp", s.tp);
+  f.unsigned_int("pp", s.pp);
+  f.boolean("ep", s.ep);
+  f.unsigned_int("max_model_len", s.max_model_len);
+  f.boolean("allow_long_max_model_len", s.allow_long_max_model_len);
+  f.boolean("mm_encoder_data", s.mm_encoder_data);
+  f.number("gpu_memory_utilization", s.gpu_memory_utilization);
+  f.string("kv_cache_dtype", s.kv_cache_dtype);
+  f.unsigned_int("max_num_seqs", s.max_num_seqs);
+  f.unsigned_int("max_num_batched_tokens", s.max_num_batched_tokens);
+  f.string("gpu_name", s.gpu_name);
+  f.unsigned_int("version", s.version);
+  f.boolean("enforce_eager", s.enforce_eager);
+  f.size("non_torch", s.non_torch);
+  f.size("cuda_graphs", s.cuda_graphs);
+  f.finish();
 }
 
 }  // namespace shardfit
