@@ -135,8 +135,7 @@ TEST(JsonRoundTrip, RequestsKeepEveryFieldAndRefuseUnknownKeys) {
   EXPECT_EQ(bad(R"({"llama": {"n_ctx": "big"}})"),
             "llama settings key 'n_ctx': must be a non-negative integer, not \"big\"");
   EXPECT_EQ(bad(R"({"gpus": ["a"]})"),
-            "plan request key 'gpus': GPU list: 'a' is not "
-            "WORKER:INDEX");
+            "plan request key 'gpus': GPU 'a' must be written worker:index, e.g. host4080:0");
   EXPECT_EQ(bad(R"([1, 2])"), "plan request: must be a JSON object, not array");
   EXPECT_EQ(bad(R"({"vllm": {"non_torch": -5}})"),
             "vllm settings key 'non_torch': a size cannot be negative: -5");
