@@ -223,6 +223,30 @@ class json_fields {
     }
     return true;
   }
+  // Arrays of one kind of value.
+  template <class U>
+  bool unsigned_ints(std::string_view key, std::vector<U>& out) {
+    return array(key, out, [&](const BasicJsonType& v, const std::string& where) {
+      if (!v.is_number_unsigned() ||
+          v.template get<std::uint64_t>() >
+              static_cast<std::uint64_t>(std::numeric_limits<U>::max())) {
+        fail(key, where + " must be a non-negative integer in range, not " + v.dump());
+      }
+      return static_cast<U>(v.template get<std::uint64_t>());
+    });
+  }
+  bool numbers(std::string_view key, std::vector<double>& out) {
+    return array(key, out, [&](const BasicJsonType& v, const std::string& where) {
+      if (!v.is_number()) fail(key, where + " must be a number, not " + v.dump());
+      return v.template get<double>();
+    });
+  }
+  bool strings(std::string_view key, std::vector<std::string>& out) {
+    return array(key, out, [&](const BasicJsonType& v, const std::string& where) {
+      if (!v.is_string()) fail(key, where + " must be a string, not " + v.dump());
+      return v.template get<std::string>();
+    });
+  }
   // Refuses the keys not read.
   void finish() const {
     for (auto it = j_.begin(); it != j_.end(); ++it) {

@@ -186,10 +186,7 @@ void from_json(const BasicJsonType& j, llama_settings& s) {
   f.string("cache_type_v", s.cache_type_v);
   detail::json_enum(f, "flash_attn", s.flash_attn, detail::flash_attn_names);
   f.signed_int("n_gpu_layers", s.n_gpu_layers);
-  f.array("tensor_split", s.tensor_split, [&](const BasicJsonType& v, const std::string& where) {
-    if (!v.is_number()) f.fail("tensor_split", where + " must be a number");
-    return v.template get<double>();
-  });
+  f.numbers("tensor_split", s.tensor_split);
   detail::json_enum(f, "split_mode", s.split, detail::split_mode_names);
   f.unsigned_int("main_gpu", s.main_gpu);
   f.boolean("mmap", s.mmap);

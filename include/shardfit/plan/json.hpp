@@ -175,16 +175,6 @@ inline constexpr std::array<std::pair<std::string_view, scoring_policy>, 2> scor
 inline constexpr std::array<std::pair<std::string_view, backend>, 2> backend_names{
     {{"llama.cpp", backend::llama_cpp}, {"vllm", backend::vllm}}};
 
-template <class BasicJsonType>
-std::vector<std::string> json_strings(detail::json_fields<BasicJsonType>& f, std::string_view key) {
-  std::vector<std::string> out;
-  f.array(key, out, [&](const BasicJsonType& v, const std::string& where) {
-    if (!v.is_string()) f.fail(key, where + " must be a string");
-    return v.template get<std::string>();
-  });
-  return out;
-}
-
 template <class T, class BasicJsonType>
 T json_read(const BasicJsonType& v) {
   T out;
@@ -248,19 +238,14 @@ void from_json(const BasicJsonType& j, placement& p) {
   f.unsigned_int("tensor_parallel", p.tensor_parallel);
   f.unsigned_int("pipeline_parallel", p.pipeline_parallel);
   f.unsigned_int("context", p.context);
-  f.array("tensor_split", p.tensor_split, [&](const BasicJsonType& v, const std::string& where) {
-    if (!v.is_number_unsigned() || v.template get<std::uint64_t>() > 0xFFFFFFFFULL) {
-      f.fail("tensor_split", where + " must be a layer count");
-    }
-    return static_cast<std::uint32_t>(v.template get<std::uint64_t>());
-  });
+  f.unsigned_ints("tensor_split", p.tensor_split);
   f.number("gpu_memory_utilization", p.gpu_memory_utilization);
   f.unsigned_int("kv_tokens", p.kv_tokens);
   f.nested("storage", [&](const BasicJsonType& v, const std::string& where) {
     detail::json_fields s(v, where);
     s.unsigned_int("copies", p.storage.copies);
     s.size("download_bytes", p.storage.download);
-    p.storage.suggestions = detail::json_strings(s, "suggestions");
+    s.strings("suggestions", p.storage.suggestions);
     std::size_t i = 0;
     std::vector<int> unused;
     s.array("workers", unused, [&](const BasicJsonType& e, const std::string& at) {
@@ -323,12 +308,7 @@ void from_json(const BasicJsonType& j, rejection& r) {
     detail::json_fields w(v, where);
     rejected_worker out;
     w.string("name", out.name);
-    w.array("gpus", out.gpus, [&](const BasicJsonType& g, const std::string& at) {
-      if (!g.is_number_unsigned() || g.template get<std::uint64_t>() > 0xFFFFFFFFULL) {
-        w.fail("gpus", at + " must be a device index");
-      }
-      return static_cast<std::uint32_t>(g.template get<std::uint64_t>());
-    });
+    w.unsigned_ints("gpus", out.gpus);
     return out;
   });
   f.unsigned_int("tp", r.tp);
@@ -354,8 +334,10 @@ void from_json(const BasicJsonType& j, plan_result& r) {
   f.array("rejected", r.rejected, [](const BasicJsonType& v, const std::string&) {
     return detail::json_read<rejection>(v);
   });
-  r.messages = detail::json_strings(f, "messages");
-  for (const auto& s : detail::json_strings(f, "stages_tried")) {
+  f.strings("messages", r.messages);
+  std::vector<std::string> stages;
+  f.strings("stages_tried", stages);
+  for (const auto& s : stages) {
     const auto it = std::find_if(detail::plan_stage_names.begin(), detail::plan_stage_names.end(),
                                  [&](const auto& e) { return e.first == s; });
     if (it == detail::plan_stage_names.end()) f.fail("stages_tried", "unknown stage '" + s + "'");
@@ -412,7 +394,9 @@ void from_json(const BasicJsonType& j, plan_request& rq) {
   std::uint32_t n = 0;
   if (f.unsigned_int("tp", n)) rq.tp = n;
   if (f.unsigned_int("pp", n)) rq.pp = n;
-  for (const auto& g : detail::json_strings(f, "gpus")) {
+  std::vector<std::string> gpus;
+  f.strings("gpus", gpus);
+  for (const auto& g : gpus) {
     try {
       for (auto& ref : parse_gpu_list(g)) rq.gpus.push_back(std::move(ref));
     } catch (const error& e) {
