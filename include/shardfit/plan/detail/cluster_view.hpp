@@ -202,10 +202,6 @@ inline std::string worker_label(const cluster& c, const worker_view& v) {
   return s;
 }
 
-inline std::string gpu_label(const cluster& c, const worker_view& v, const gpu_view& g) {
-  return c.workers[v.worker].name + ":" + std::to_string(g.index);
-}
-
 // A manual selection ("a:0,a:1,b:0") grouped by worker, in order of first mention: each
 // worker's view index with the view positions of its GPUs.
 // Throws invalid_argument for a worker or GPU that does not exist.
