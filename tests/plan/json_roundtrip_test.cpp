@@ -111,6 +111,11 @@ TEST(JsonRoundTrip, RequestsKeepEveryFieldAndRefuseUnknownKeys) {
   EXPECT_EQ(nlohmann::json(back), j);
   EXPECT_EQ(back.gpus, rq.gpus);
   EXPECT_EQ(back.llama.split, split_mode::row);
+  // Enum values are written with the enums' own to_string names.
+  EXPECT_EQ(j["llama"]["split_mode"], "row");
+  EXPECT_EQ(j["llama"]["flash_attn"], "off");
+  EXPECT_EQ(j["llama"]["offload_rule"], "current");
+  EXPECT_EQ(j["policy"], "spread");
   EXPECT_EQ(back.vllm.non_torch, 300_MiB);
 
   // A partial request is a whole one: the rest keeps the defaults.

@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -108,39 +109,33 @@ void to_json(BasicJsonType& j, const vllm_estimate& e) {
 
 namespace detail {
 
-// Reads an enum's string id from field `key` of `f` through `table` ({name, value} pairs).
+// The one of `values` whose `to_string` is `text`: the enum's own names, written once.
+template <class E, std::size_t N>
+std::optional<E> enum_named(const std::array<E, N>& values, std::string_view text) {
+  for (const E v : values) {
+    if (to_string(v) == text) return v;
+  }
+  return std::nullopt;
+}
+
+// Reads field `key` of `f` as one of `values`, named by `to_string`.
 template <class Fields, class E, std::size_t N>
-bool json_enum(Fields& f, std::string_view key, E& out,
-               const std::array<std::pair<std::string_view, E>, N>& table) {
+bool json_enum(Fields& f, std::string_view key, E& out, const std::array<E, N>& values) {
   std::string text;
   if (!f.string(key, text)) return false;
-  for (const auto& [name, value] : table) {
-    if (name == text) {
-      out = value;
-      return true;
-    }
+  if (const auto v = enum_named(values, text)) {
+    out = *v;
+    return true;
   }
   std::string names;
-  for (const auto& [name, value] : table) names += (names.empty() ? "" : ", ") + std::string(name);
+  for (const E v : values) names += (names.empty() ? "" : ", ") + std::string(to_string(v));
   f.fail(key, "unknown value '" + text + "' (one of " + names + ")");
 }
 
-inline constexpr std::array<std::pair<std::string_view, flash_attn_mode>, 3> flash_attn_names{
-    {{"auto", flash_attn_mode::automatic},
-     {"on", flash_attn_mode::on},
-     {"off", flash_attn_mode::off}}};
-inline constexpr std::array<std::pair<std::string_view, split_mode>, 3> split_mode_names{
-    {{"layer", split_mode::layer}, {"row", split_mode::row}, {"none", split_mode::none}}};
-inline constexpr std::array<std::pair<std::string_view, offload_rule>, 2> offload_rule_names{
-    {{"current", offload_rule::current}, {"legacy", offload_rule::legacy}}};
-
-template <class E, std::size_t N>
-std::string json_enum_name(E value, const std::array<std::pair<std::string_view, E>, N>& table) {
-  for (const auto& [name, v] : table) {
-    if (v == value) return std::string(name);
-  }
-  return std::string(table.front().first);
-}
+inline constexpr std::array flash_attn_modes{flash_attn_mode::automatic, flash_attn_mode::on,
+                                             flash_attn_mode::off};
+inline constexpr std::array split_modes{split_mode::layer, split_mode::row, split_mode::none};
+inline constexpr std::array offload_rules{offload_rule::current, offload_rule::legacy};
 
 }  // namespace detail
 
@@ -155,16 +150,16 @@ void to_json(BasicJsonType& j, const llama_settings& s) {
   j["kv_unified"] = s.kv_unified;
   j["cache_type_k"] = s.cache_type_k;
   j["cache_type_v"] = s.cache_type_v;
-  j["flash_attn"] = detail::json_enum_name(s.flash_attn, detail::flash_attn_names);
+  j["flash_attn"] = std::string(to_string(s.flash_attn));
   j["n_gpu_layers"] = s.n_gpu_layers;
   j["tensor_split"] = s.tensor_split;
-  j["split_mode"] = detail::json_enum_name(s.split, detail::split_mode_names);
+  j["split_mode"] = std::string(to_string(s.split));
   j["main_gpu"] = s.main_gpu;
   j["mmap"] = s.mmap;
   j["swa_full"] = s.swa_full;
   j["embeddings"] = s.embeddings;
   j["op_offload"] = s.op_offload;
-  j["offload_rule"] = detail::json_enum_name(s.rule, detail::offload_rule_names);
+  j["offload_rule"] = std::string(to_string(s.rule));
   j["sched_copies"] = s.sched_copies;
   j["build"] = s.build;
   j["gpu_overhead"] = s.gpu_overhead;
@@ -184,16 +179,16 @@ void from_json(const BasicJsonType& j, llama_settings& s) {
   f.boolean("kv_unified", s.kv_unified);
   f.string("cache_type_k", s.cache_type_k);
   f.string("cache_type_v", s.cache_type_v);
-  detail::json_enum(f, "flash_attn", s.flash_attn, detail::flash_attn_names);
+  detail::json_enum(f, "flash_attn", s.flash_attn, detail::flash_attn_modes);
   f.signed_int("n_gpu_layers", s.n_gpu_layers);
   f.numbers("tensor_split", s.tensor_split);
-  detail::json_enum(f, "split_mode", s.split, detail::split_mode_names);
+  detail::json_enum(f, "split_mode", s.split, detail::split_modes);
   f.unsigned_int("main_gpu", s.main_gpu);
   f.boolean("mmap", s.mmap);
   f.boolean("swa_full", s.swa_full);
   f.boolean("embeddings", s.embeddings);
   f.boolean("op_offload", s.op_offload);
-  detail::json_enum(f, "offload_rule", s.rule, detail::offload_rule_names);
+  detail::json_enum(f, "offload_rule", s.rule, detail::offload_rules);
   f.unsigned_int("sched_copies", s.sched_copies);
   f.unsigned_int("build", s.build);
   f.size("gpu_overhead", s.gpu_overhead);

@@ -104,6 +104,16 @@ enum class split_mode : std::uint8_t { layer, row, none };
 /// `legacy`: the last N repeating layers, the output only when N exceeds the layer count.
 enum class offload_rule : std::uint8_t { current, legacy };
 
+/// @brief "layer", "row" or "none", as `--split-mode` takes them.
+[[nodiscard]] constexpr std::string_view to_string(split_mode m) noexcept {
+  return m == split_mode::row ? "row" : m == split_mode::none ? "none" : "layer";
+}
+
+/// @brief "current" or "legacy".
+[[nodiscard]] constexpr std::string_view to_string(offload_rule r) noexcept {
+  return r == offload_rule::legacy ? "legacy" : "current";
+}
+
 /// @brief Where memory is: the host, a local GPU, or an RPC server.
 enum class device_kind : std::uint8_t { cpu, gpu, rpc };
 

@@ -160,20 +160,14 @@ void to_json(BasicJsonType& j, const plan_result& r) {
 
 namespace detail {
 
-inline constexpr std::array<std::pair<std::string_view, worker_role>, 3> worker_role_names{
-    {{"main", worker_role::main}, {"rpc", worker_role::rpc}, {"pipeline", worker_role::pipeline}}};
-inline constexpr std::array<std::pair<std::string_view, plan_stage>, 5> plan_stage_names{
-    {{"single_gpu", plan_stage::single_gpu},
-     {"one_worker", plan_stage::one_worker},
-     {"multi_worker", plan_stage::multi_worker},
-     {"partial_offload", plan_stage::partial_offload},
-     {"cpu_only", plan_stage::cpu_only}}};
-inline constexpr std::array<std::pair<std::string_view, plan_status>, 2> plan_status_names{
-    {{"planned", plan_status::planned}, {"no_fit", plan_status::no_fit}}};
-inline constexpr std::array<std::pair<std::string_view, scoring_policy>, 2> scoring_policy_names{
-    {{"binpack", scoring_policy::binpack}, {"spread", scoring_policy::spread}}};
-inline constexpr std::array<std::pair<std::string_view, backend>, 2> backend_names{
-    {{"llama.cpp", backend::llama_cpp}, {"vllm", backend::vllm}}};
+inline constexpr std::array worker_roles{worker_role::main, worker_role::rpc,
+                                         worker_role::pipeline};
+inline constexpr std::array plan_stages{plan_stage::single_gpu, plan_stage::one_worker,
+                                        plan_stage::multi_worker, plan_stage::partial_offload,
+                                        plan_stage::cpu_only};
+inline constexpr std::array plan_statuses{plan_status::planned, plan_status::no_fit};
+inline constexpr std::array scoring_policies{scoring_policy::binpack, scoring_policy::spread};
+inline constexpr std::array plan_backends{backend::llama_cpp, backend::vllm};
 
 template <class T, class BasicJsonType>
 T json_read(const BasicJsonType& v) {
@@ -210,7 +204,7 @@ void from_json(const BasicJsonType& j, placed_worker& w) {
   if (!f.string("name", w.name) || w.name.empty()) f.fail("name", "is missing");
   f.string("address", w.address);
   f.unsigned_int("worker", w.worker);
-  detail::json_enum(f, "role", w.role, detail::worker_role_names);
+  detail::json_enum(f, "role", w.role, detail::worker_roles);
   f.unsigned_int("stage", w.stage);
   f.array("gpus", w.gpus, [](const BasicJsonType& v, const std::string&) {
     return detail::json_read<placed_gpu>(v);
@@ -227,8 +221,8 @@ template <class BasicJsonType>
 void from_json(const BasicJsonType& j, placement& p) {
   detail::json_fields f(j, "placement");
   p = placement{};
-  detail::json_enum(f, "backend", p.engine, detail::backend_names);
-  detail::json_enum(f, "stage", p.stage, detail::plan_stage_names);
+  detail::json_enum(f, "backend", p.engine, detail::plan_backends);
+  detail::json_enum(f, "stage", p.stage, detail::plan_stages);
   f.array("workers", p.workers, [](const BasicJsonType& v, const std::string&) {
     return detail::json_read<placed_worker>(v);
   });
@@ -320,8 +314,8 @@ template <class BasicJsonType>
 void from_json(const BasicJsonType& j, plan_result& r) {
   detail::json_fields f(j, "plan");
   r = plan_result{};
-  detail::json_enum(f, "status", r.status, detail::plan_status_names);
-  detail::json_enum(f, "backend", r.engine, detail::backend_names);
+  detail::json_enum(f, "status", r.status, detail::plan_statuses);
+  detail::json_enum(f, "backend", r.engine, detail::plan_backends);
   f.nested("model", [&](const BasicJsonType& v, const std::string& where) {
     detail::json_fields m(v, where);
     m.string("name", r.model);
@@ -338,10 +332,9 @@ void from_json(const BasicJsonType& j, plan_result& r) {
   std::vector<std::string> stages;
   f.strings("stages_tried", stages);
   for (const auto& s : stages) {
-    const auto it = std::find_if(detail::plan_stage_names.begin(), detail::plan_stage_names.end(),
-                                 [&](const auto& e) { return e.first == s; });
-    if (it == detail::plan_stage_names.end()) f.fail("stages_tried", "unknown stage '" + s + "'");
-    r.stages.push_back(it->second);
+    const auto stage = detail::enum_named(detail::plan_stages, s);
+    if (!stage) f.fail("stages_tried", "unknown stage '" + s + "'");
+    r.stages.push_back(*stage);
   }
   f.unsigned_int("candidates", r.candidates);
   f.unsigned_int("cluster_version", r.cluster_version);
@@ -381,7 +374,7 @@ template <class BasicJsonType>
 void from_json(const BasicJsonType& j, plan_request& rq) {
   detail::json_fields f(j, "plan request");
   rq = plan_request{};
-  detail::json_enum(f, "backend", rq.engine, detail::backend_names);
+  detail::json_enum(f, "backend", rq.engine, detail::plan_backends);
   f.unsigned_int("context", rq.context);
   f.nested("llama", [&](const BasicJsonType& v, const std::string&) {
     rq.llama = detail::json_read<llama_settings>(v);
@@ -405,7 +398,7 @@ void from_json(const BasicJsonType& j, plan_request& rq) {
   }
   if (f.unsigned_int("gpu_layers", n)) rq.gpu_layers = n;
   f.unsigned_int("max_rpc_servers", rq.max_rpc_servers);
-  detail::json_enum(f, "policy", rq.policy, detail::scoring_policy_names);
+  detail::json_enum(f, "policy", rq.policy, detail::scoring_policies);
   f.boolean("all_stages", rq.all_stages);
   f.unsigned_int("max_alternatives", rq.max_alternatives);
   f.nested("storage", [&](const BasicJsonType& v, const std::string& where) {
