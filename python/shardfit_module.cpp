@@ -151,39 +151,38 @@ shardfit::cluster cluster_of(py::handle c) {
 
 // Keyword arguments named like the tool's long options, to the request's JSON keys.
 json request_json(const py::kwargs& kw) {
+  // Where a keyword goes is read off the request's own JSON writer: the request's keys first,
+  // then llama.cpp's settings, then vLLM's; a name nobody has is left at the top level, where
+  // the reader refuses it by name. Aliases are the tool's option names.
+  static const json top = shardfit::plan_request{};
+  static const json llama_keys = shardfit::llama_settings{};
+  static const json vllm_keys = shardfit::vllm_settings{};
   json rq = json::object();
   json llama = json::object();
   json vllm = json::object();
   for (const auto& [k, v] : kw) {
-    const auto key = k.cast<std::string>();
+    std::string key = k.cast<std::string>();
     json value = from_py(v, key);
-    if (key == "ctx" || key == "context") {
-      rq["context"] = std::move(value);
-    } else if (key == "engine" || key == "backend") {
-      rq["backend"] = std::move(value);
-    } else if (key == "flash_attn" || key == "cache_type_k" || key == "cache_type_v" ||
-               key == "split_mode" || key == "build" || key == "n_batch" || key == "n_ubatch" ||
-               key == "n_parallel" || key == "kv_unified" || key == "mmap" ||
-               key == "sched_copies") {
-      llama[key] = std::move(value);
-    } else if (key == "batch_size") {
-      llama["n_batch"] = std::move(value);
-    } else if (key == "ubatch_size") {
-      llama["n_ubatch"] = std::move(value);
-    } else if (key == "parallel") {
-      llama["n_parallel"] = std::move(value);
-    } else if (key == "max_model_len" || key == "gpu_memory_utilization" ||
-               key == "kv_cache_dtype" || key == "max_num_seqs" ||
-               key == "max_num_batched_tokens" || key == "enforce_eager" || key == "ep" ||
-               key == "allow_long_max_model_len" || key == "vllm_version" ||
-               key == "mm_encoder_data") {
-      vllm[key == "vllm_version" ? std::string("version") : key] = std::move(value);
-    } else if (key == "llama" || key == "vllm") {
+    if (key == "llama" || key == "vllm") {
       if (!value.is_object()) {
         throw shardfit::error::invalid_argument(key + ": must be a dict of settings");
       }
       json& dst = key == "llama" ? llama : vllm;
       for (auto it = value.begin(); it != value.end(); ++it) dst[it.key()] = it.value();
+      continue;
+    }
+    if (key == "ctx") key = "context";
+    if (key == "engine") key = "backend";
+    if (key == "batch_size") key = "n_batch";
+    if (key == "ubatch_size") key = "n_ubatch";
+    if (key == "parallel") key = "n_parallel";
+    if (key == "vllm_version") key = "version";
+    if (top.contains(key) || key == "tp" || key == "pp" || key == "gpu_layers") {
+      rq[key] = std::move(value);
+    } else if (llama_keys.contains(key)) {
+      llama[key] = std::move(value);
+    } else if (vllm_keys.contains(key)) {
+      vllm[key] = std::move(value);
     } else {
       rq[key] = std::move(value);
     }

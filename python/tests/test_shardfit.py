@@ -78,6 +78,12 @@ def test_estimate_llama_and_vllm():
     assert len(v["stages"]) == 1
     with pytest.raises(shardfit.InvalidArgument, match="unknown value 'sideways'"):
         shardfit.estimate(m, flash_attn="sideways")
+    # Every llama.cpp setting is a keyword: a 3:1 split of the 33 offloaded layers (32 and the
+    # output) puts repeating layers 0-24 on the first GPU, as llama.cpp's cumulative split does.
+    split = shardfit.estimate(m, gpus=["24GiB", "24GiB"], tensor_split=[3, 1])
+    assert [d["layers"] for d in split["devices"][1:]] == [25, 7]
+    with pytest.raises(shardfit.InvalidArgument, match="'tensor_splt': is not a known key"):
+        shardfit.estimate(m, tensor_splt=[3, 1])
 
 
 def test_check_parallel_gemma3_refuses_three_and_offers_the_nearest(tmp_path):
