@@ -7,7 +7,9 @@
 #    directly in shardfit/ (the umbrella, the adapters' umbrella, version, config and the
 #    forwarding headers of the old paths) are the roof: no wing includes them.
 # 2. A wing's detail/ is its own: only headers and sources of that wing include it.
-# 3. A data header (listed in DATA_HEADERS) includes only core/ and other data headers.
+# 3. A data header (listed in DATA_HEADERS) includes only core/ and other data headers. Its
+#    -inl.hpp (the bodies, <shardfit/core/compiled.hpp>) counts as data too.
+# 4. X-inl.hpp holds the bodies of X.hpp: no other header includes it (src/ compiles it).
 # Every violation is printed; any violation fails.
 cmake_minimum_required(VERSION 3.21)
 set(floors core io files formats model estimate cluster plan reshard)
@@ -19,7 +21,11 @@ if(DATA_HEADERS AND EXISTS "${DATA_HEADERS}")
   file(STRINGS "${DATA_HEADERS}" lines)
   foreach(l IN LISTS lines)
     if(NOT l MATCHES "^#" AND NOT l STREQUAL "")
+      string(REPLACE ".hpp" "-inl.hpp" inl "${l}")
       list(APPEND data_headers "${l}")
+      if(EXISTS "${ROOT}/${inl}")
+        list(APPEND data_headers "${inl}")
+      endif()
     endif()
   endforeach()
 endif()
@@ -60,6 +66,11 @@ foreach(h IN LISTS headers)
     endif()
     if(f GREATER hf)
       message("${h}: includes ${inc}, a higher floor")
+      math(EXPR violations "${violations} + 1")
+    endif()
+    string(REPLACE ".hpp" "-inl.hpp" own_inl "${h}")
+    if(inc MATCHES "-inl\\.hpp$" AND NOT inc STREQUAL own_inl)
+      message("${h}: includes ${inc}, the bodies of another header")
       math(EXPR violations "${violations} + 1")
     endif()
     if(inc MATCHES "^shardfit/([a-z_]+)/detail/" AND NOT CMAKE_MATCH_1 STREQUAL hw)

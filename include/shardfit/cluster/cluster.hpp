@@ -6,6 +6,7 @@
 /// leave. `inventory.hpp` reads it from JSON; the inventory sources read nvidia-smi, rocm-smi
 /// and Kubernetes output.
 
+#include <shardfit/core/compiled.hpp>
 #include <shardfit/core/path.hpp>
 #include <shardfit/core/units.hpp>
 
@@ -30,12 +31,7 @@ struct gpu_info {
   std::vector<std::pair<std::string, std::string>> labels = {};
 
   /// @brief A label's value, or nothing.
-  [[nodiscard]] std::optional<std::string> label(std::string_view key) const {
-    for (const auto& [k, v] : labels) {
-      if (k == key) return v;
-    }
-    return std::nullopt;
-  }
+  [[nodiscard]] std::optional<std::string> label(std::string_view key) const;
 };
 
 /// @brief A mount of a worker: a local path, and the volume behind it when it is shared.
@@ -60,10 +56,7 @@ struct model_ref {
   std::string set;
   bytes size;
 
-  [[nodiscard]] bool matches(const model_copy& c) const noexcept {
-    const bool named = !c.name.empty() && (c.name == name || (!set.empty() && c.name == set));
-    return named && (c.size == bytes{} || size == bytes{} || c.size == size);
-  }
+  [[nodiscard]] bool matches(const model_copy& c) const noexcept;
 };
 
 /// @brief Where a worker finds a model's weights.
@@ -111,12 +104,7 @@ struct worker_info {
   std::vector<gpu_info> gpus;
 
   /// @brief A label's value, or nothing.
-  [[nodiscard]] std::optional<std::string> label(std::string_view key) const {
-    for (const auto& [k, v] : labels) {
-      if (k == key) return v;
-    }
-    return std::nullopt;
-  }
+  [[nodiscard]] std::optional<std::string> label(std::string_view key) const;
 };
 
 /// @brief A shared volume: one copy on it serves every worker that mounts it.
@@ -155,95 +143,27 @@ struct cluster {
   std::uint64_t version = 0;
 
   /// @brief VRAM a new instance may use on GPU `g` of worker `w` (indices into the vectors).
-  [[nodiscard]] bytes allocatable_vram(std::size_t w, std::size_t g) const {
-    const worker_info& wk = workers[w];
-    const gpu_info& gpu = wk.gpus[g];
-    bytes held = gpu.vram_used + reserved.vram;
-    for (const auto& c : claims) {
-      if (c.worker == wk.name && c.gpu && *c.gpu == gpu.index) held += c.vram;
-    }
-    return saturating_sub(gpu.vram, held);
-  }
+  [[nodiscard]] bytes allocatable_vram(std::size_t w, std::size_t g) const;
   /// @brief RAM a new instance may use on worker `w`.
-  [[nodiscard]] bytes allocatable_ram(std::size_t w) const {
-    const worker_info& wk = workers[w];
-    bytes held = wk.ram_used + reserved.ram;
-    for (const auto& c : claims) {
-      if (c.worker == wk.name) held += c.ram;
-    }
-    return saturating_sub(wk.ram, held);
-  }
+  [[nodiscard]] bytes allocatable_ram(std::size_t w) const;
   /// @brief Allocatable memory of every worker and GPU at once, in O(workers + GPUs + claims)
   /// (calling `allocatable_vram` per GPU costs O(claims) each).
   struct allocatable_memory {
     std::vector<bytes> ram;                ///< per worker
     std::vector<std::vector<bytes>> vram;  ///< per worker, per GPU slot
   };
-  [[nodiscard]] allocatable_memory allocatable() const {
-    allocatable_memory a;
-    std::unordered_map<std::string_view, std::size_t> index;
-    index.reserve(workers.size());
-    std::vector<bytes> ram_held(workers.size());
-    std::vector<std::vector<bytes>> vram_held(workers.size());
-    for (std::size_t w = 0; w < workers.size(); ++w) {
-      index.emplace(workers[w].name, w);
-      ram_held[w] = workers[w].ram_used + reserved.ram;
-      for (const auto& g : workers[w].gpus) vram_held[w].push_back(g.vram_used + reserved.vram);
-    }
-    for (const auto& c : claims) {
-      const auto it = index.find(c.worker);
-      if (it == index.end()) continue;
-      const std::size_t w = it->second;
-      ram_held[w] += c.ram;
-      if (!c.gpu) continue;
-      for (std::size_t g = 0; g < workers[w].gpus.size(); ++g) {
-        if (workers[w].gpus[g].index == *c.gpu) vram_held[w][g] += c.vram;
-      }
-    }
-    a.ram.resize(workers.size());
-    a.vram.resize(workers.size());
-    for (std::size_t w = 0; w < workers.size(); ++w) {
-      a.ram[w] = saturating_sub(workers[w].ram, ram_held[w]);
-      for (std::size_t g = 0; g < workers[w].gpus.size(); ++g) {
-        a.vram[w].push_back(saturating_sub(workers[w].gpus[g].vram, vram_held[w][g]));
-      }
-    }
-    return a;
-  }
+  [[nodiscard]] allocatable_memory allocatable() const;
   /// @brief Where worker `w` finds the model: a copy on its own disk first, then one on a
   /// shared volume it mounts (two workers may mount one volume at different paths).
-  [[nodiscard]] model_location locate_model(std::size_t w, const model_ref& model) const {
-    const worker_info& wk = workers[w];
-    for (const auto& m : wk.models) {
-      if (model.matches(m)) return {storage_source::present, "", m.path};
-    }
-    for (const auto& mount : wk.mounts) {
-      if (mount.volume.empty() || !mount.shared) continue;
-      for (const auto& v : volumes) {
-        if (v.name != mount.volume || !v.shared) continue;
-        for (const auto& m : v.models) {
-          if (!model.matches(m)) continue;
-          // The copy's path is relative to the volume's root, which the worker mounts here.
-          std::string_view rel = m.path;
-          while (!rel.empty() && rel.front() == '/') rel.remove_prefix(1);
-          return {storage_source::shared, v.name,
-                  rel.empty() ? mount.path : join_path(mount.path, rel)};
-        }
-      }
-    }
-    return {};
-  }
+  [[nodiscard]] model_location locate_model(std::size_t w, const model_ref& model) const;
   /// @brief Whether worker `w` can read the model without downloading it.
-  [[nodiscard]] bool holds_model(std::size_t w, const model_ref& model) const {
-    return locate_model(w, model).source != storage_source::download;
-  }
+  [[nodiscard]] bool holds_model(std::size_t w, const model_ref& model) const;
   /// @brief The index of the worker named `name`, or nothing.
-  [[nodiscard]] std::optional<std::size_t> find_worker(std::string_view name) const {
-    for (std::size_t i = 0; i < workers.size(); ++i) {
-      if (workers[i].name == name) return i;
-    }
-    return std::nullopt;
-  }
+  [[nodiscard]] std::optional<std::size_t> find_worker(std::string_view name) const;
 };
 
 }  // namespace shardfit
+
+#ifndef SHARDFIT_COMPILED_LIB
+#include <shardfit/cluster/cluster-inl.hpp>
+#endif

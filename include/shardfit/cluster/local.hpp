@@ -11,6 +11,7 @@
 #include <shardfit/cluster/cluster.hpp>
 #include <shardfit/cluster/detail/run_command.hpp>
 #include <shardfit/cluster/inventory_sources.hpp>
+#include <shardfit/core/compiled.hpp>
 #include <shardfit/core/concepts.hpp>
 #include <shardfit/core/units.hpp>
 #include <shardfit/io/filesystem.hpp>
@@ -39,32 +40,8 @@ struct local_options {
 namespace detail {
 
 // MemTotal and MemAvailable of /proc/meminfo (kB), as bytes.
-inline std::pair<bytes, bytes> read_meminfo(const std::string& text, const std::string& path) {
-  std::optional<std::uint64_t> total;
-  std::optional<std::uint64_t> available;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    const std::string_view line(text.data() + start, end - start);
-    start = end + 1;
-    const auto colon = line.find(':');
-    if (colon == std::string_view::npos) continue;
-    const std::string_view key = line.substr(0, colon);
-    if (key != "MemTotal" && key != "MemAvailable") continue;
-    std::string_view v = trim(line.substr(colon + 1));
-    if (v.size() > 3 && v.substr(v.size() - 3) == " kB") v = trim(v.substr(0, v.size() - 3));
-    const auto n = parse_whole(v);
-    if (!n || *n > (std::uint64_t{1} << 50U)) {
-      throw error::format(path,
-                          std::string(key) + " '" + std::string(v) + "' is not a number of kB");
-    }
-    (key == "MemTotal" ? total : available) = *n << 10U;
-  }
-  if (!total) throw error::format(path, "no MemTotal line");
-  const std::uint64_t avail = available.value_or(*total);
-  return {bytes{*total}, bytes{avail > *total ? *total : avail}};
-}
+SHARDFIT_INLINE std::pair<bytes, bytes> read_meminfo(const std::string& text,
+                                                     const std::string& path);
 
 }  // namespace detail
 
@@ -77,62 +54,13 @@ class local_inventory {
 
   /// @throws shardfit::error when /proc/meminfo cannot be read or a GPU tool prints something
   /// malformed.
-  [[nodiscard]] cluster snapshot() const {
-    cluster c;
-    worker_info w;
-    char host[256] = {};
-    w.name = ::gethostname(host, sizeof host - 1) == 0 && host[0] != '\0' ? host : "localhost";
-    w.address = "127.0.0.1";
-    const auto [total, available] =
-        detail::read_meminfo(read_input(options_.meminfo, std::size_t{1} << 20U), options_.meminfo);
-    w.ram = total;
-    w.ram_used = total - available;
-    if (!options_.model_dir.empty()) {
-      struct statvfs fs {};
-      if (::statvfs(options_.model_dir.c_str(), &fs) == 0) {
-        w.disk_free = bytes{static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize};
-      }
-      if (!options_.model_name.empty()) {
-        w.models.push_back({options_.model_dir, options_.model_name, options_.model_bytes});
-      }
-    }
-    add_gpus(w, "nvidia-smi",
-             {"nvidia-smi", "--query-gpu=index,name,memory.total,memory.used",
-              "--format=csv,noheader,nounits"},
-             &parse_nvidia_smi);
-    add_gpus(w, "rocm-smi", {"rocm-smi", "--showmeminfo", "vram", "--showproductname", "--json"},
-             &parse_rocm_smi);
-    c.workers.push_back(std::move(w));
-    return c;
-  }
+  [[nodiscard]] cluster snapshot() const;
 
  private:
   using parser = worker_info (*)(std::string_view, const std::string&, worker_info);
 
   void add_gpus(worker_info& w, const std::string& tool, const std::vector<std::string>& argv,
-                parser parse) const {
-    const auto r = detail::run_command(argv, options_.timeout);
-    const auto warn = [&](const std::string& s) {
-      if (warnings_ != nullptr) warnings_->push_back(s);
-    };
-    if (!r.found) {
-      warn(tool + " is not on PATH: no GPUs of its vendor are counted on this machine");
-      return;
-    }
-    if (r.timed_out) {
-      warn(tool + " did not answer within " + std::to_string(options_.timeout.count()) +
-           " ms: its GPUs are not counted");
-      return;
-    }
-    if (r.status != 0) {
-      warn(tool + " exited with status " + std::to_string(r.status) + ": its GPUs are not counted");
-      return;
-    }
-    worker_info base;
-    base.name = w.name;
-    const worker_info got = parse(r.out, tool + " output", base);
-    for (const auto& g : got.gpus) w.gpus.push_back(g);
-  }
+                parser parse) const;
 
   local_options options_;
   std::vector<std::string>* warnings_;
@@ -140,3 +68,7 @@ class local_inventory {
 static_assert(inventory_source<local_inventory>);
 
 }  // namespace shardfit
+
+#ifndef SHARDFIT_COMPILED_LIB
+#include <shardfit/cluster/local-inl.hpp>
+#endif

@@ -8,6 +8,7 @@
 /// `reason`). An unexpected failure, such as an unreadable file or a malformed header, throws
 /// `shardfit::error`, whose message names the file and the problem.
 
+#include <shardfit/core/compiled.hpp>
 #include <shardfit/core/rule.hpp>
 
 #include <cstdint>
@@ -101,48 +102,26 @@ class error : public std::runtime_error {
   /// "out_dir"), or empty; a front end names its own option for it.
   [[nodiscard]] const std::string& option() const noexcept { return option_; }
   /// @brief This error, naming the setting `name` that resolves it.
-  [[nodiscard]] error with_option(std::string name) && {
-    option_ = std::move(name);
-    return std::move(*this);
-  }
+  [[nodiscard]] error with_option(std::string name) &&;
 
   /// @brief A malformed value given by the caller.
-  [[nodiscard]] static error invalid_argument(std::string message) {
-    return {errc::invalid_argument, std::move(message)};
-  }
+  [[nodiscard]] static error invalid_argument(std::string message);
   /// @brief Arithmetic that would overflow; `what` names the quantity.
-  [[nodiscard]] static error overflow(std::string_view what) {
-    return {errc::overflow, std::string(what) + " overflows 64 bits"};
-  }
+  [[nodiscard]] static error overflow(std::string_view what);
   /// @brief A failed system call on `path`.
-  [[nodiscard]] static error io(std::string path, std::string message) {
-    return {errc::io_error, std::move(path), std::move(message)};
-  }
+  [[nodiscard]] static error io(std::string path, std::string message);
   /// @brief A format violation in `path` at byte `offset`.
-  [[nodiscard]] static error format(std::string path, std::uint64_t offset, std::string message) {
-    return {errc::invalid_format, std::move(path),
-            "at offset " + std::to_string(offset) + ": " + std::move(message)};
-  }
+  [[nodiscard]] static error format(std::string path, std::uint64_t offset, std::string message);
   /// @brief `path` ends before what its header declares (a header field, a tensor's data), at
   /// byte `offset` of the header: a cut download, as opposed to a corrupt one.
-  [[nodiscard]] static error truncated(std::string path, std::uint64_t offset,
-                                       std::string message) {
-    return {errc::truncated, std::move(path),
-            "at offset " + std::to_string(offset) + ": " + std::move(message)};
-  }
+  [[nodiscard]] static error truncated(std::string path, std::uint64_t offset, std::string message);
   /// @brief A format violation in `path` that has no single byte offset (a JSON key, say).
-  [[nodiscard]] static error format(std::string path, std::string message) {
-    return {errc::invalid_format, std::move(path), std::move(message)};
-  }
+  [[nodiscard]] static error format(std::string path, std::string message);
   /// @brief A resource bound exceeded while reading `path`.
-  [[nodiscard]] static error limit(std::string path, std::string message) {
-    return {errc::limit_exceeded, std::move(path), std::move(message)};
-  }
+  [[nodiscard]] static error limit(std::string path, std::string message);
 
  private:
-  static std::string join(const std::string& path, const std::string& message) {
-    return path.empty() ? message : path + ": " + message;
-  }
+  static std::string join(const std::string& path, const std::string& message);
 
   errc code_;
   std::string path_;
@@ -166,11 +145,13 @@ struct verdict {
   /// @brief An accepting verdict.
   [[nodiscard]] static verdict accept() { return {}; }
   /// @brief A rejecting verdict by `rule` with `message`.
-  [[nodiscard]] static verdict reject(rule_id rule, std::string message) {
-    return {false, {rule, std::move(message)}};
-  }
+  [[nodiscard]] static verdict reject(rule_id rule, std::string message);
   /// @brief True when accepted.
   explicit operator bool() const noexcept { return ok; }
 };
 
 }  // namespace shardfit
+
+#ifndef SHARDFIT_COMPILED_LIB
+#include <shardfit/core/error-inl.hpp>
+#endif

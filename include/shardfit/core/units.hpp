@@ -5,6 +5,7 @@
 /// formatting. Needs neither fmt nor nlohmann-json.
 
 #include <shardfit/core/checked.hpp>
+#include <shardfit/core/compiled.hpp>
 #include <shardfit/core/error.hpp>
 
 #include <array>
@@ -180,83 +181,12 @@ constexpr std::string_view trim(std::string_view s) noexcept {
 __extension__ typedef unsigned __int128 u128;  // NOLINT(modernize-use-using)
 
 // Parses `text` into `out`; on failure returns a message that explains the problem.
-inline std::optional<std::string> parse_bytes_impl(std::string_view text, bytes& out) {
-  const std::string_view s = trim(text);
-  if (s.empty()) return std::string("empty size");
-  if (s.front() == '-') return std::string("a size cannot be negative");
-  if (s.front() == '+') return std::string("a size takes no sign");
+SHARDFIT_INLINE std::optional<std::string> parse_bytes_impl(std::string_view text, bytes& out);
 
-  std::size_t i = 0;
-  std::uint64_t whole = 0;
-  std::size_t whole_digits = 0;
-  for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i, ++whole_digits) {
-    if (detail::mul_overflows(whole, 10, whole) ||
-        detail::add_overflows(whole, static_cast<std::uint64_t>(s[i] - '0'), whole)) {
-      return std::string("number too large for 64 bits");
-    }
-  }
-  std::uint64_t frac = 0;
-  std::uint64_t frac_scale = 1;
-  std::size_t frac_digits = 0;
-  if (i < s.size() && s[i] == '.') {
-    ++i;
-    for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i, ++frac_digits) {
-      if (frac_digits == 18) return std::string("more than 18 decimal places");
-      frac = frac * 10 + static_cast<std::uint64_t>(s[i] - '0');
-      frac_scale *= 10;
-    }
-    if (frac_digits == 0) return std::string("a decimal point must be followed by digits");
-  }
-  if (whole_digits == 0 && frac_digits == 0) return std::string("expected a number");
+SHARDFIT_INLINE std::string fixed2(double value);
 
-  std::string_view unit = trim(s.substr(i));
-  std::uint64_t factor = 1;
-  if (!unit.empty()) {
-    bool found = false;
-    for (const auto& u : byte_units) {
-      if (u.case_insensitive ? iequals(unit, u.name) : unit == u.name) {
-        factor = u.factor;
-        found = true;
-        break;
-      }
-    }
-    if (!found) {
-      return "unknown unit '" + std::string(unit) +
-             "' (expected B, kB, MB, GB, TB, PB, EB, KiB, MiB, GiB, TiB, PiB, EiB, or Ki, Mi, "
-             "Gi, Ti, k, M, G, T)";
-    }
-  }
-  const u128 total = static_cast<u128>(whole) * factor +
-                     (static_cast<u128>(frac) * factor + frac_scale / 2) / frac_scale;
-  if (total > std::numeric_limits<std::uint64_t>::max()) {
-    return std::string("size exceeds 2^64-1 bytes");
-  }
-  out = bytes{static_cast<std::uint64_t>(total)};
-  return std::nullopt;
-}
-
-inline std::string fixed2(double value) {
-  std::array<char, 64> buf{};
-  const auto res =
-      std::to_chars(buf.data(), buf.data() + buf.size(), value, std::chars_format::fixed, 2);
-  return {buf.data(), res.ptr};
-}
-
-inline std::string format_scaled(bytes b, std::uint64_t base,
-                                 const std::array<std::string_view, 7>& names) {
-  const std::uint64_t n = b.count();
-  if (n < base) return std::to_string(n) + " B";
-  std::size_t idx = 0;
-  long double divisor = 1;
-  // Move up a unit as soon as two decimals would print the base itself ("1024.00 KiB").
-  const long double threshold = static_cast<long double>(base) - 0.005L;
-  while (idx + 1 < names.size() && static_cast<long double>(n) / divisor >= threshold) {
-    divisor *= static_cast<long double>(base);
-    ++idx;
-  }
-  const auto value = static_cast<double>(static_cast<long double>(n) / divisor);
-  return fixed2(value) + " " + std::string(names[idx]);
-}
+SHARDFIT_INLINE std::string format_scaled(bytes b, std::uint64_t base,
+                                          const std::array<std::string_view, 7>& names);
 
 }  // namespace detail
 
@@ -264,37 +194,21 @@ inline std::string format_scaled(bytes b, std::uint64_t base,
 /// binary units ("4GiB" = 4×2^30, "1.5TiB") or Kubernetes quantities ("64Gi", "500M").
 /// Fractions round to the nearest byte; unit letters of the "B" forms match in any case.
 /// @throws shardfit::error (errc::invalid_argument) naming the text and the problem.
-[[nodiscard]] inline bytes parse_bytes(std::string_view text) {
-  bytes out;
-  if (auto problem = detail::parse_bytes_impl(text, out)) {
-    throw error::invalid_argument("invalid size '" + std::string(text) + "': " + *problem);
-  }
-  return out;
-}
+[[nodiscard]] SHARDFIT_INLINE bytes parse_bytes(std::string_view text);
 
 /// @brief Like `parse_bytes`, but returns nothing on failure and, when `problem` is given,
 /// stores the explanation there. Never throws except `std::bad_alloc`.
-[[nodiscard]] inline std::optional<bytes> try_parse_bytes(std::string_view text,
-                                                          std::string* problem = nullptr) {
-  bytes out;
-  if (auto p = detail::parse_bytes_impl(text, out)) {
-    if (problem != nullptr) *problem = std::move(*p);
-    return std::nullopt;
-  }
-  return out;
-}
+[[nodiscard]] SHARDFIT_INLINE std::optional<bytes> try_parse_bytes(std::string_view text,
+                                                                   std::string* problem = nullptr);
 
 /// @brief Formats with binary units and two decimals: "512 B", "1.50 KiB", "46.00 GiB".
-[[nodiscard]] inline std::string to_string(bytes b) {
-  static constexpr std::array<std::string_view, 7> names{"B",   "KiB", "MiB", "GiB",
-                                                         "TiB", "PiB", "EiB"};
-  return detail::format_scaled(b, 1024, names);
-}
+[[nodiscard]] SHARDFIT_INLINE std::string to_string(bytes b);
 
 /// @brief Formats with decimal units and two decimals: "131.00 GB", "4.10 kB".
-[[nodiscard]] inline std::string to_string_decimal(bytes b) {
-  static constexpr std::array<std::string_view, 7> names{"B", "kB", "MB", "GB", "TB", "PB", "EB"};
-  return detail::format_scaled(b, 1000, names);
-}
+[[nodiscard]] SHARDFIT_INLINE std::string to_string_decimal(bytes b);
 
 }  // namespace shardfit
+
+#ifndef SHARDFIT_COMPILED_LIB
+#include <shardfit/core/units-inl.hpp>
+#endif

@@ -6,6 +6,7 @@
 /// estimates; a parallel layout and its verdict. The estimators (`llama.hpp`, `vllm.hpp`,
 /// `parallelism.hpp`) fill them.
 
+#include <shardfit/core/compiled.hpp>
 #include <shardfit/core/error.hpp>
 #include <shardfit/core/units.hpp>
 
@@ -41,13 +42,7 @@ using backend = serving_engine;
 
 /// @brief A plan's engine: "llama.cpp" (also "llama", "llamacpp", "llama-cpp") or "vllm";
 /// nothing otherwise (the planner does not plan for SGLang).
-[[nodiscard]] inline std::optional<backend> parse_backend(std::string_view text) noexcept {
-  if (text == "llama.cpp" || text == "llama" || text == "llamacpp" || text == "llama-cpp") {
-    return backend::llama_cpp;
-  }
-  if (text == "vllm") return backend::vllm;
-  return std::nullopt;
-}
+[[nodiscard]] SHARDFIT_INLINE std::optional<backend> parse_backend(std::string_view text) noexcept;
 
 /// @brief A parallel layout to check.
 struct parallel_plan {
@@ -270,10 +265,11 @@ struct vllm_estimate {
   std::vector<vllm_stage_estimate> stages;
   /// @brief The smallest GPU (total memory) on which every stage fits.
   bytes min_gpu_memory;
-  [[nodiscard]] bool fits() const {
-    return parallel.valid &&
-           std::all_of(stages.begin(), stages.end(), [](const auto& s) { return s.fits; });
-  }
+  [[nodiscard]] bool fits() const;
 };
 
 }  // namespace shardfit
+
+#ifndef SHARDFIT_COMPILED_LIB
+#include <shardfit/estimate/settings-inl.hpp>
+#endif

@@ -9,6 +9,7 @@
 /// A split model is sized by all of its shards, never by the first: three shards of 46 GB,
 /// 46 GB and 39 GB make a set of 131 GB, and a missing shard makes the set incomplete.
 
+#include <shardfit/core/compiled.hpp>
 #include <shardfit/core/concepts.hpp>
 #include <shardfit/core/error.hpp>
 #include <shardfit/core/units.hpp>
@@ -55,30 +56,10 @@ struct dir_scan {
   std::vector<std::pair<std::string, file_stat>> file_stats;  // files the sets use
 };
 
-inline std::string_view strip_suffix_ci(std::string_view s, std::string_view suffix) noexcept {
-  return iends_with(s, suffix) ? s.substr(0, s.size() - suffix.size()) : s;
-}
+SHARDFIT_INLINE std::string_view strip_suffix_ci(std::string_view s,
+                                                 std::string_view suffix) noexcept;
 
-inline std::string describe_kind(file_kind k) {
-  switch (k) {
-    case file_kind::symlink_loop:
-      return "symbolic link loop; skipped";
-    case file_kind::broken_link:
-      return "broken symbolic link; skipped";
-    case file_kind::fifo:
-      return "a FIFO (named pipe); skipped, never opened";
-    case file_kind::socket:
-      return "a socket; skipped";
-    case file_kind::device:
-      return "a device file; skipped, never opened";
-    case file_kind::unreadable:
-      return "cannot be examined (permission denied); skipped";
-    case file_kind::outside_link:
-      return "a symbolic link out of the model directory; not followed";
-    default:
-      return "not a regular file or directory; skipped";
-  }
-}
+SHARDFIT_INLINE std::string describe_kind(file_kind k);
 
 struct stem_key {
   std::string_view stem;
@@ -359,11 +340,7 @@ dir_scan scan_entries(const std::string& dir, const std::vector<dir_entry>& entr
   return out;
 }
 
-inline std::int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+SHARDFIT_INLINE std::int64_t now_ns();
 
 }  // namespace detail
 
@@ -385,26 +362,13 @@ class discovery_cache {
       : racy_window_ns_(racy_window.count()) {}
 
   /// @brief Directory scans answered from the cache.
-  [[nodiscard]] std::size_t hits() const {
-    const std::lock_guard lock(mutex_);
-    return hits_;
-  }
+  [[nodiscard]] std::size_t hits() const;
   /// @brief Directory scans that read the directory.
-  [[nodiscard]] std::size_t misses() const {
-    const std::lock_guard lock(mutex_);
-    return misses_;
-  }
+  [[nodiscard]] std::size_t misses() const;
   /// @brief Directories remembered.
-  [[nodiscard]] std::size_t size() const {
-    const std::lock_guard lock(mutex_);
-    return dirs_.size();
-  }
+  [[nodiscard]] std::size_t size() const;
   /// @brief Forgets everything.
-  void clear() {
-    const std::lock_guard lock(mutex_);
-    dirs_.clear();
-    indexes_.clear();
-  }
+  void clear();
 
  private:
   template <class Fs>
@@ -785,3 +749,7 @@ template <filesystem_policy Fs = posix_filesystem>
 }
 
 }  // namespace shardfit
+
+#ifndef SHARDFIT_COMPILED_LIB
+#include <shardfit/files/discover-inl.hpp>
+#endif

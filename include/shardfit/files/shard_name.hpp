@@ -4,6 +4,7 @@
 /// @brief The shard filename grammar `<stem>-<k>-of-<n>.<ext>` (any zero-padded width, extension
 /// in any case) for `.gguf`, `.safetensors` and `.bin` files, and model file formats.
 
+#include <shardfit/core/compiled.hpp>
 #include <shardfit/files/model_format.hpp>
 
 #include <cstdint>
@@ -122,40 +123,14 @@ constexpr std::optional<shard_name_view> parse_shard_view(std::string_view filen
 ///   auto s = shardfit::parse_shard_name("Llama-70B-Q4_K_M-00002-of-00003.gguf");
 ///   // s->stem == "Llama-70B-Q4_K_M", s->index == 2, s->count == 3, s->index_width == 5
 /// @endcode
-[[nodiscard]] inline std::optional<shard_name> parse_shard_name(std::string_view filename) {
-  const auto v = detail::parse_shard_view(filename);
-  if (!v) return std::nullopt;
-  shard_name out;
-  out.stem = std::string(v->stem);
-  out.index = v->index;
-  out.count = v->count;
-  out.index_width = v->index_width;
-  out.count_width = v->count_width;
-  out.format = v->format;
-  out.extension = std::string(v->extension);
-  return out;
-}
+[[nodiscard]] SHARDFIT_INLINE std::optional<shard_name> parse_shard_name(std::string_view filename);
 
 /// @brief The name of shard `index` of `count`: `<stem>-00001-of-00003.<ext>`. Both numbers
 /// are zero-padded to `min_width` digits, or wider when `count` needs more.
-[[nodiscard]] inline std::string make_shard_name(std::string_view stem, std::uint32_t index,
-                                                 std::uint32_t count, std::string_view extension,
-                                                 std::size_t min_width = 5) {
-  const std::string n = std::to_string(count);
-  const std::size_t width = n.size() > min_width ? n.size() : min_width;
-  auto pad = [width](std::uint32_t v) {
-    std::string s = std::to_string(v);
-    return std::string(width > s.size() ? width - s.size() : 0, '0') + s;
-  };
-  std::string out(stem);
-  out += '-';
-  out += pad(index);
-  out += "-of-";
-  out += pad(count);
-  out += '.';
-  out += extension;
-  return out;
-}
+[[nodiscard]] SHARDFIT_INLINE std::string make_shard_name(std::string_view stem,
+                                                          std::uint32_t index, std::uint32_t count,
+                                                          std::string_view extension,
+                                                          std::size_t min_width = 5);
 
 /// @brief Whether a GGUF file name is a multimodal projector (`mmproj*.gguf`, or any GGUF whose
 /// name contains "mmproj"): a companion of a model, never the model itself.
@@ -175,3 +150,7 @@ constexpr std::optional<shard_name_view> parse_shard_view(std::string_view filen
 }
 
 }  // namespace shardfit
+
+#ifndef SHARDFIT_COMPILED_LIB
+#include <shardfit/files/shard_name-inl.hpp>
+#endif

@@ -4,6 +4,7 @@
 /// @brief A shard set as plain data: its files, what is missing, duplicated or foreign, its size;
 /// the result and options of discovery (`discover.hpp` finds the sets).
 
+#include <shardfit/core/compiled.hpp>
 #include <shardfit/core/units.hpp>
 #include <shardfit/files/model_format.hpp>
 
@@ -82,25 +83,13 @@ struct shard_set {
   bytes allocated_bytes;  ///< sum of the allocated sizes of `files`
 
   /// @brief Every shard is present and the set's own records agree (index, split metadata).
-  [[nodiscard]] bool complete() const noexcept {
-    return missing.empty() && problems.empty() && !index_only;
-  }
+  [[nodiscard]] bool complete() const noexcept;
   /// @brief `complete`, `incomplete`, `truncated` or `corrupt` (missing shards first).
-  [[nodiscard]] set_status status() const noexcept {
-    if (!missing.empty() || index_only) return set_status::incomplete;
-    if (truncated) return set_status::truncated;
-    return problems.empty() ? set_status::complete : set_status::corrupt;
-  }
+  [[nodiscard]] set_status status() const noexcept;
   /// @brief Number of shards present.
-  [[nodiscard]] std::uint32_t present_shards() const noexcept {
-    return static_cast<std::uint32_t>(files.size());
-  }
+  [[nodiscard]] std::uint32_t present_shards() const noexcept;
   /// @brief Sum of the companions' apparent sizes (not part of `total_bytes`).
-  [[nodiscard]] bytes companion_bytes() const {
-    bytes b;
-    for (const auto& c : companions) b += c.size;
-    return b;
-  }
+  [[nodiscard]] bytes companion_bytes() const;
 };
 
 /// @brief Something discovery noticed that is not part of any set (a symlink loop, a FIFO, an
@@ -116,10 +105,7 @@ struct discovery_result {
   std::vector<discovery_problem> problems;
 
   /// @brief True when every set is complete (and there is at least one).
-  [[nodiscard]] bool all_complete() const noexcept {
-    return !sets.empty() &&
-           std::all_of(sets.begin(), sets.end(), [](const shard_set& s) { return s.complete(); });
-  }
+  [[nodiscard]] bool all_complete() const noexcept;
 };
 
 /// @brief Options of `discover`.
@@ -144,22 +130,10 @@ struct discovery_options {
 
 /// @brief Why a set cannot be used, in the words `inspect`, `estimate` and `plan` all print:
 /// "shard set 'x' is truncated: <the first problem>" (empty when it is complete).
-[[nodiscard]] inline std::string status_message(const shard_set& s) {
-  const set_status st = s.status();
-  if (st == set_status::complete) return {};
-  std::string out = "shard set '" + s.name + "' is " + std::string(to_string(st)) + ": ";
-  if (st == set_status::incomplete && s.missing.empty()) {
-    return out + "its index " + s.index_path +
-           " maps no files (weight_map is empty or absent); only metadata.total_size sizes it";
-  }
-  if (st == set_status::incomplete) {
-    return out + "missing " + std::to_string(s.missing.size()) + " of " +
-           std::to_string(s.expected_shards) +
-           " shards (first missing: " + std::to_string(s.missing.front()) + ")";
-  }
-  out += s.problems.front();
-  if (s.problems.size() > 1) out += " (and " + std::to_string(s.problems.size() - 1) + " more)";
-  return out;
-}
+[[nodiscard]] SHARDFIT_INLINE std::string status_message(const shard_set& s);
 
 }  // namespace shardfit
+
+#ifndef SHARDFIT_COMPILED_LIB
+#include <shardfit/files/shard_set-inl.hpp>
+#endif

@@ -8,6 +8,7 @@
 /// `gguf_set` (which throws) and `verify_set` (formats/verify.hpp, which reports on discovered
 /// sets).
 
+#include <shardfit/core/compiled.hpp>
 #include <shardfit/core/concepts.hpp>
 #include <shardfit/core/error.hpp>
 #include <shardfit/files/discover.hpp>
@@ -47,42 +48,8 @@ struct gguf_split_problem {
 /// @brief Checks the split fields of a set's shards (in order) against their names, the set's
 /// shard count `expected` and each other. The total of `split.tensors.count` is checked only
 /// when `all_read` (every shard present and readable). Never throws.
-[[nodiscard]] inline std::vector<gguf_split_problem> gguf_split_problems(
-    std::span<const gguf_shard_split> shards, std::uint64_t expected, bool all_read) {
-  std::vector<gguf_split_problem> out;
-  std::uint64_t tensors = 0;
-  std::optional<std::uint64_t> declared;
-  for (const auto& s : shards) {
-    const gguf_split_info& info = s.info;
-    tensors += info.tensors;
-    if (expected == 1 && !info.count) continue;  // a plain single file
-    if (info.count != expected) {
-      out.push_back({s.path, "split.count is " +
-                                 (info.count ? std::to_string(*info.count) : "absent") +
-                                 ", its name says " + std::to_string(expected)});
-    }
-    if (info.no != s.index - 1U) {
-      out.push_back({s.path, "split.no is " + (info.no ? std::to_string(*info.no) : "absent") +
-                                 ", its name says " + std::to_string(s.index - 1U)});
-    }
-    if (info.tensors_count) {
-      if (declared && *declared != *info.tensors_count) {
-        out.push_back({s.path, "split.tensors.count " + std::to_string(*info.tensors_count) +
-                                   " disagrees with the other shards' " +
-                                   std::to_string(*declared)});
-      }
-      declared = info.tensors_count;
-    }
-  }
-  if (all_read && declared && *declared != tensors && !shards.empty()) {
-    out.push_back({shards.front().path,
-                   "split.tensors.count is " + std::to_string(*declared) + " but the " +
-                       std::to_string(shards.size()) + " shards hold " + std::to_string(tensors) +
-                       " tensors",
-                   true});
-  }
-  return out;
-}
+[[nodiscard]] SHARDFIT_INLINE std::vector<gguf_split_problem> gguf_split_problems(
+    std::span<const gguf_shard_split> shards, std::uint64_t expected, bool all_read);
 
 /// @brief All shards of a GGUF model.
 ///
@@ -150,15 +117,7 @@ class gguf_set {
   [[nodiscard]] const shard_set& files() const noexcept { return files_; }
 
  private:
-  void check_split() const {
-    std::vector<gguf_shard_split> splits;
-    splits.reserve(shards_.size());
-    for (std::size_t i = 0; i < shards_.size(); ++i) {
-      splits.push_back({shards_[i].path(), files_.files[i].index, split_info(shards_[i])});
-    }
-    const auto problems = gguf_split_problems(splits, files_.expected_shards, true);
-    if (!problems.empty()) throw error::format(problems.front().path, problems.front().message);
-  }
+  void check_split() const;
 
   shard_set files_;
   std::vector<gguf_file> shards_;
@@ -166,3 +125,7 @@ class gguf_set {
 };
 
 }  // namespace shardfit
+
+#ifndef SHARDFIT_COMPILED_LIB
+#include <shardfit/formats/gguf_set-inl.hpp>
+#endif

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <shardfit/core/compiled.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -94,9 +95,7 @@ struct hf_config {
   /// @brief True for a mixture of experts.
   [[nodiscard]] bool is_moe() const noexcept { return num_experts != 0; }
   /// @brief True when a vision tower is present.
-  [[nodiscard]] bool is_multimodal() const noexcept {
-    return vision_layers != 0 || vision_heads != 0;
-  }
+  [[nodiscard]] bool is_multimodal() const noexcept;
 };
 
 /// @brief Every n-th layer uses global attention, the others the sliding window, by model type
@@ -104,19 +103,10 @@ struct hf_config {
 /// `model_type`): llama.cpp's per-architecture defaults and transformers' config defaults
 /// (Gemma2 alternates, Gemma3 6, Gemma3n 5, Cohere2 4, EXAONE 4 4, gpt-oss 2, OLMo2 4);
 /// 0 for a type not listed.
-[[nodiscard]] inline std::uint32_t default_sliding_pattern(std::string_view type) noexcept {
-  struct entry {
-    std::string_view type;
-    std::uint32_t every;
-  };
-  constexpr entry table[] = {{"gemma2", 2},  {"gemma3", 6},       {"gemma3_text", 6},
-                             {"gemma3n", 5}, {"gemma3n_text", 5}, {"gemma-embedding", 6},
-                             {"cohere2", 4}, {"exaone4", 4},      {"gpt-oss", 2},
-                             {"gpt_oss", 2}, {"olmo2", 4}};
-  for (const auto& e : table) {
-    if (e.type == type) return e.every;
-  }
-  return 0;
-}
+[[nodiscard]] SHARDFIT_INLINE std::uint32_t default_sliding_pattern(std::string_view type) noexcept;
 
 }  // namespace shardfit
+
+#ifndef SHARDFIT_COMPILED_LIB
+#include <shardfit/formats/hf_config-inl.hpp>
+#endif

@@ -10,6 +10,7 @@
 /// `truncated`. Discovery itself only names and sizes files; `inspect`, `estimate` and `plan`
 /// all run this check, so they refuse the same sets with the same words (`status_message`).
 
+#include <shardfit/core/compiled.hpp>
 #include <shardfit/core/concepts.hpp>
 #include <shardfit/core/error.hpp>
 #include <shardfit/files/shard_set.hpp>
@@ -30,11 +31,7 @@ namespace detail {
 // Records a reader's error against the set: truncation, or corruption. A file whose bytes
 // cannot be had (an I/O error, a listing without content) is not checked: that says nothing
 // about the file, and whoever reads it later reports the error.
-inline void record_read_error(shard_set& s, const error& e) {
-  if (e.code() == errc::io_error || e.code() == errc::not_found) return;
-  if (e.code() == errc::truncated) s.truncated = true;
-  s.problems.emplace_back(e.what());
-}
+SHARDFIT_INLINE void record_read_error(shard_set& s, const error& e);
 
 template <class Fs>
 void verify_gguf(shard_set& s, const Fs& fs) {
@@ -122,3 +119,7 @@ void verify_sets(discovery_result& found, const Fs& fs = Fs{}) {
 }
 
 }  // namespace shardfit
+
+#ifndef SHARDFIT_COMPILED_LIB
+#include <shardfit/formats/verify-inl.hpp>
+#endif

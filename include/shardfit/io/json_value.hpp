@@ -4,6 +4,7 @@
 // under a node budget so a hostile file cannot make it large. Each value keeps its byte offset
 // for messages. Big machine outputs (kubectl, safetensors headers) use the cursor directly.
 
+#include <shardfit/core/compiled.hpp>
 #include <shardfit/core/error.hpp>
 #include <shardfit/io/json_cursor.hpp>
 
@@ -36,80 +37,19 @@ class json_value {
   [[nodiscard]] std::uint64_t u64() const noexcept { return u64_; }
 
   [[nodiscard]] const std::vector<json_value>& items() const noexcept { return items_; }
-  [[nodiscard]] const std::vector<std::pair<std::string, json_value>>& members() const noexcept {
-    return members_;
-  }
+  [[nodiscard]] const std::vector<std::pair<std::string, json_value>>& members() const noexcept;
 
   /// The member named `key` of an object, or null (also for non-objects).
-  [[nodiscard]] const json_value* get(std::string_view key) const noexcept {
-    if (type_ != json_type::object) return nullptr;
-    for (const auto& [k, v] : members_) {
-      if (k == key) return &v;
-    }
-    return nullptr;
-  }
+  [[nodiscard]] const json_value* get(std::string_view key) const noexcept;
 
   /// Parses `text` (from `source`, for messages) into a tree of at most `max_nodes` values;
   /// with `lines`, errors name the line as well as the offset.
   static json_value parse(std::string_view text, const std::string& source,
                           std::size_t max_nodes = 1'000'000, std::size_t max_depth = 64,
-                          bool lines = false) {
-    json_limits limits;
-    limits.max_depth = max_depth;
-    limits.lines = lines;
-    json_cursor cur(text, source, limits);
-    std::size_t budget = max_nodes;
-    json_value v = build(cur, budget, max_nodes);
-    cur.expect_end();
-    return v;
-  }
+                          bool lines = false);
 
  private:
-  static json_value build(json_cursor& cur, std::size_t& budget, std::size_t max_nodes) {
-    if (budget == 0) {
-      cur.fail("more than " + std::to_string(max_nodes) + " JSON values; this file is refused");
-    }
-    --budget;
-    json_value v;
-    v.type_ = cur.peek();
-    v.offset_ = cur.offset();
-    switch (v.type_) {
-      case json_type::null:
-        (void)cur.consume_null();
-        break;
-      case json_type::boolean:
-        v.bool_ = cur.read_bool();
-        break;
-      case json_type::string:
-        v.text_ = cur.read_string();
-        break;
-      case json_type::number: {
-        const std::size_t at = cur.offset();
-        v.text_ = std::string(cur.read_number_text());
-        const char* first = v.text_.data();
-        const char* last = first + v.text_.size();
-        const auto r = std::from_chars(first, last, v.number_);
-        if (r.ec != std::errc{}) cur.fail_at(at, "number " + v.text_ + " is out of range");
-        if (v.text_.find_first_of("-.eE") == std::string::npos) {
-          v.is_u64_ = std::from_chars(first, last, v.u64_).ec == std::errc{};
-        } else if (v.number_ >= 0 && v.number_ < 1.8e19 &&
-                   v.number_ == static_cast<double>(static_cast<std::uint64_t>(v.number_))) {
-          v.u64_ = static_cast<std::uint64_t>(v.number_);
-          v.is_u64_ = true;
-        }
-        break;
-      }
-      case json_type::array:
-        cur.read_array([&](std::size_t) { v.items_.push_back(build(cur, budget, max_nodes)); });
-        break;
-      case json_type::object:
-        cur.read_object([&](std::string_view key) {
-          v.members_.emplace_back(std::string(key), build(cur, budget, max_nodes));
-        });
-        break;
-    }
-    return v;
-  }
+  static json_value build(json_cursor& cur, std::size_t& budget, std::size_t max_nodes);
 
   json_type type_ = json_type::null;
   std::size_t offset_ = 0;
@@ -123,3 +63,7 @@ class json_value {
 };
 
 }  // namespace shardfit::detail
+
+#ifndef SHARDFIT_COMPILED_LIB
+#include <shardfit/io/json_value-inl.hpp>
+#endif

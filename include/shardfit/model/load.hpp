@@ -4,6 +4,7 @@
 /// @brief Loading a `model_profile` (model/profile.hpp) from files: a GGUF set, safetensors
 /// headers, or `config.json` plus the index file alone (planning before download).
 
+#include <shardfit/core/compiled.hpp>
 #include <shardfit/model/detail/gguf_profile.hpp>
 #include <shardfit/model/detail/hf_profile.hpp>
 #include <shardfit/model/profile.hpp>
@@ -18,23 +19,17 @@ namespace shardfit {
 
 /// @brief The profile of a GGUF set (metadata from shard 1, tensors from every shard).
 /// @throws shardfit::error when the metadata lacks what an estimate needs.
-[[nodiscard]] inline model_profile profile_from_gguf(const gguf_set& set) {
-  return detail::gguf_profile(set);
-}
+[[nodiscard]] SHARDFIT_INLINE model_profile profile_from_gguf(const gguf_set& set);
 
 /// @brief The profile of a safetensors model from its headers and its config.
-[[nodiscard]] inline model_profile profile_from_safetensors(
-    const std::vector<safetensors_header>& headers, const hf_config& config) {
-  return detail::safetensors_profile(headers, config);
-}
+[[nodiscard]] SHARDFIT_INLINE model_profile
+profile_from_safetensors(const std::vector<safetensors_header>& headers, const hf_config& config);
 
 /// @brief The profile of a model from its config alone, its layer bytes derived from the
 /// architecture and dtype; with an index, its total is checked against `metadata.total_size`
 /// (and the derived bytes scaled to it when they differ, with a note).
-[[nodiscard]] inline model_profile profile_from_config(const hf_config& config,
-                                                       const weight_index* index = nullptr) {
-  return detail::config_profile(config, index);
-}
+[[nodiscard]] SHARDFIT_INLINE model_profile
+profile_from_config(const hf_config& config, const weight_index* index = nullptr);
 
 /// @brief The profile of a set found by `discover` (its config.json is read from the set's
 /// directory for safetensors and PyTorch sets).
@@ -55,3 +50,7 @@ template <filesystem_policy Fs = posix_filesystem>
 }
 
 }  // namespace shardfit
+
+#ifndef SHARDFIT_COMPILED_LIB
+#include <shardfit/model/load-inl.hpp>
+#endif

@@ -6,6 +6,7 @@
 /// Plain data, however it was read; `load.hpp` builds it from files. The estimators and the
 /// planner work on profiles only.
 
+#include <shardfit/core/compiled.hpp>
 #include <shardfit/core/units.hpp>
 #include <shardfit/formats/hf_config.hpp>
 
@@ -48,11 +49,7 @@ struct weight_file {
   /// @brief Whether a reader of repeating layers [first, first + count) needs this file (with
   /// the input embeddings when `with_input`, the head when `with_output`).
   [[nodiscard]] bool needed_by(std::uint32_t first, std::uint32_t count, bool with_input,
-                               bool with_output) const noexcept {
-    const bool overlaps =
-        layer_count != 0 && first_layer < first + count && first < first_layer + layer_count;
-    return overlaps || (with_input && input) || (with_output && output);
-  }
+                               bool with_output) const noexcept;
 
   friend bool operator==(const weight_file&, const weight_file&) = default;
 };
@@ -132,56 +129,24 @@ struct model_profile {
   std::vector<std::string> notes;  ///< how figures were derived, when not read exactly
 
   /// @brief Bytes of all weights.
-  [[nodiscard]] bytes weights() const {
-    bytes b = token_embd + output + other;
-    for (const auto& l : layers) b += l.weights;
-    return b;
-  }
+  [[nodiscard]] bytes weights() const;
   /// @brief The smallest layer's bytes.
-  [[nodiscard]] bytes min_layer_bytes() const {
-    bytes m = bytes::max();
-    for (const auto& l : layers) m = std::min(m, l.weights);
-    return layers.empty() ? bytes{} : m;
-  }
+  [[nodiscard]] bytes min_layer_bytes() const;
   /// @brief The largest layer's bytes.
-  [[nodiscard]] bytes max_layer_bytes() const {
-    bytes m;
-    for (const auto& l : layers) m = std::max(m, l.weights);
-    return m;
-  }
+  [[nodiscard]] bytes max_layer_bytes() const;
   /// @brief Bytes a full copy takes on disk: the files' sizes, or the weights when not
   /// downloaded.
-  [[nodiscard]] bytes disk_bytes() const {
-    if (file_bytes != bytes{}) return file_bytes;
-    if (!weight_files.empty()) {
-      bytes b;
-      for (const auto& f : weight_files) b += f.size;
-      return b;
-    }
-    return weights();
-  }
+  [[nodiscard]] bytes disk_bytes() const;
   /// @brief Bytes of the weight files a reader of repeating layers [first, first + count) needs
   /// (with the input embeddings when `with_input`, the head when `with_output`); the whole set
   /// when the files' contents are unknown.
   [[nodiscard]] bytes disk_bytes_for(std::uint32_t first, std::uint32_t count, bool with_input,
-                                     bool with_output) const {
-    if (weight_files.empty()) return disk_bytes();
-    bytes b;
-    for (const auto& f : weight_files) {
-      if (f.needed_by(first, count, with_input, with_output)) b += f.size;
-    }
-    return b;
-  }
+                                     bool with_output) const;
   /// @brief True for a mixture of experts.
   [[nodiscard]] bool is_moe() const noexcept { return n_expert != 0; }
   /// @brief The context vLLM runs with for a `max_model_len` setting: the setting when not 0,
   /// else the model's derived maximum (the config's, else the training context, else 4096).
-  [[nodiscard]] std::uint64_t vllm_context(std::uint64_t max_model_len) const noexcept {
-    const std::uint64_t len = max_model_len != 0  ? max_model_len
-                              : vllm_max_len != 0 ? vllm_max_len
-                                                  : n_ctx_train;
-    return len != 0 ? len : 4096;
-  }
+  [[nodiscard]] std::uint64_t vllm_context(std::uint64_t max_model_len) const noexcept;
   /// @brief True for multi-head latent attention as the engine runs it (the cache holds the
   /// latent); false for a latent model in the expanded layout.
   [[nodiscard]] bool is_mla() const noexcept { return kv_lora_rank != 0 && !latent_expanded; }
@@ -201,3 +166,7 @@ struct load_options {
 };
 
 }  // namespace shardfit
+
+#ifndef SHARDFIT_COMPILED_LIB
+#include <shardfit/model/profile-inl.hpp>
+#endif

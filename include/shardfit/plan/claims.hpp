@@ -13,6 +13,7 @@
 /// @endcode
 
 #include <shardfit/cluster/cluster.hpp>
+#include <shardfit/core/compiled.hpp>
 #include <shardfit/core/error.hpp>
 #include <shardfit/plan/placement.hpp>
 
@@ -30,36 +31,19 @@ namespace shardfit {
 /// server's RAM is not claimed). Workers are named, so claims survive changes in positions.
 /// @throws shardfit::error (invalid_argument) for a placement whose workers are not named (one
 /// the planner reported always is).
-[[nodiscard]] inline std::vector<claim> to_claims(const placement& p, const std::string& instance) {
-  std::vector<claim> out;
-  for (const auto& w : p.workers) {
-    if (w.name.empty()) {
-      throw error::invalid_argument("the placement's worker " + std::to_string(w.worker) +
-                                    " has no name: claims name workers (use a planned placement)");
-    }
-    if (w.ram != bytes{}) out.push_back({instance, w.name, std::nullopt, w.ram, bytes{}});
-    for (const auto& g : w.gpus) out.push_back({instance, w.name, g.index, bytes{}, g.vram});
-  }
-  return out;
-}
+[[nodiscard]] SHARDFIT_INLINE std::vector<claim> to_claims(const placement& p,
+                                                           const std::string& instance);
 
 /// @brief Adds `claims` to `c` and moves its version on (a scheduler compares versions to
 /// tell that a plan was made on an older snapshot).
-inline void commit(cluster& c, const std::vector<claim>& claims) {
-  c.claims.insert(c.claims.end(), claims.begin(), claims.end());
-  ++c.version;
-}
+SHARDFIT_INLINE void commit(cluster& c, const std::vector<claim>& claims);
 
 /// @brief Removes every claim of `instance` from `c`; returns how many (the version moves on
 /// when any was removed).
-inline std::size_t release(cluster& c, std::string_view instance) {
-  const auto before = c.claims.size();
-  c.claims.erase(std::remove_if(c.claims.begin(), c.claims.end(),
-                                [&](const claim& cl) { return cl.instance == instance; }),
-                 c.claims.end());
-  const std::size_t removed = before - c.claims.size();
-  if (removed != 0) ++c.version;
-  return removed;
-}
+SHARDFIT_INLINE std::size_t release(cluster& c, std::string_view instance);
 
 }  // namespace shardfit
+
+#ifndef SHARDFIT_COMPILED_LIB
+#include <shardfit/plan/claims-inl.hpp>
+#endif

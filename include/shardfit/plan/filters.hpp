@@ -8,6 +8,7 @@
 /// side: a preference for a label.
 
 #include <shardfit/cluster/cluster.hpp>
+#include <shardfit/core/compiled.hpp>
 #include <shardfit/core/concepts.hpp>
 #include <shardfit/core/error.hpp>
 #include <shardfit/plan/placement.hpp>
@@ -23,21 +24,14 @@ namespace shardfit {
 /// @brief Lets every worker and GPU through.
 struct accept_all_filter {
   [[nodiscard]] filter_verdict worker(const worker_info&, const plan_context&) const { return {}; }
-  [[nodiscard]] filter_verdict gpu(const worker_info&, const gpu_info&, const plan_context&) const {
-    return {};
-  }
+  [[nodiscard]] filter_verdict gpu(const worker_info&, const gpu_info&, const plan_context&) const;
   [[nodiscard]] std::vector<std::string> label_keys() const { return {}; }
 };
 
 /// @brief "KEY=VALUE" as a pair.
 /// @throws shardfit::error (invalid_argument) without a '=' or with an empty key.
-[[nodiscard]] inline std::pair<std::string, std::string> parse_label(std::string_view text) {
-  const auto eq = text.find('=');
-  if (eq == std::string_view::npos || eq == 0) {
-    throw error::invalid_argument("label '" + std::string(text) + "': expected KEY=VALUE");
-  }
-  return {std::string(text.substr(0, eq)), std::string(text.substr(eq + 1))};
-}
+[[nodiscard]] SHARDFIT_INLINE std::pair<std::string, std::string> parse_label(
+    std::string_view text);
 
 /// @brief Workers must carry every `require` label; a worker or GPU carrying any `avoid` label
 /// is not used.
@@ -45,33 +39,11 @@ struct label_filter {
   std::vector<std::pair<std::string, std::string>> require;
   std::vector<std::pair<std::string, std::string>> avoid;
 
-  [[nodiscard]] filter_verdict worker(const worker_info& w, const plan_context&) const {
-    for (const auto& [k, v] : require) {
-      const auto have = w.label(k);
-      if (have != v) {
-        return filter_verdict::refuse("needs label " + k + "=" + v +
-                                      (have ? " but has " + k + "=" + *have : ", which it lacks"));
-      }
-    }
-    for (const auto& [k, v] : avoid) {
-      if (w.label(k) == v) return filter_verdict::refuse("has label " + k + "=" + v + " (avoided)");
-    }
-    return {};
-  }
+  [[nodiscard]] filter_verdict worker(const worker_info& w, const plan_context&) const;
   [[nodiscard]] filter_verdict gpu(const worker_info&, const gpu_info& g,
-                                   const plan_context&) const {
-    for (const auto& [k, v] : avoid) {
-      if (g.label(k) == v) return filter_verdict::refuse("has label " + k + "=" + v + " (avoided)");
-    }
-    return {};
-  }
+                                   const plan_context&) const;
   /// @brief The labels it reads: workers that differ in them are not interchangeable.
-  [[nodiscard]] std::vector<std::string> label_keys() const {
-    std::vector<std::string> keys;
-    for (const auto& [k, v] : require) keys.push_back(k);
-    for (const auto& [k, v] : avoid) keys.push_back(k);
-    return keys;
-  }
+  [[nodiscard]] std::vector<std::string> label_keys() const;
 };
 
 /// @brief A scoring term preferring a label: the share of the placement's workers that carry
@@ -99,3 +71,7 @@ static_assert(candidate_filter<label_filter>);
 static_assert(score_term<label_term>);
 
 }  // namespace shardfit
+
+#ifndef SHARDFIT_COMPILED_LIB
+#include <shardfit/plan/filters-inl.hpp>
+#endif

@@ -16,6 +16,7 @@
 /// library): `auto list = kubernetes_manifests<nlohmann::ordered_json>(p, c, s, k);`.
 
 #include <shardfit/cluster/cluster.hpp>
+#include <shardfit/core/compiled.hpp>
 #include <shardfit/plan/launch.hpp>
 #include <shardfit/plan/placement.hpp>
 
@@ -43,36 +44,12 @@ namespace detail {
 
 // A DNS-1123 label: lowercase letters, digits and '-', at most 63, starting and ending with an
 // alphanumeric ("Llama-3.1-70B" -> "llama-3-1-70b").
-inline std::string dns_label(std::string_view s, std::size_t max = 63) {
-  std::string out;
-  for (const char c : s) {
-    const char l = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-    const bool ok = (l >= 'a' && l <= 'z') || (l >= '0' && l <= '9');
-    if (ok) {
-      out += l;
-    } else if (!out.empty() && out.back() != '-') {
-      out += '-';
-    }
-  }
-  if (out.size() > max) out.resize(max);
-  while (!out.empty() && out.back() == '-') out.pop_back();
-  return out.empty() ? "shardfit" : out;
-}
+SHARDFIT_INLINE std::string dns_label(std::string_view s, std::size_t max = 63);
 
-inline std::string gpu_resource(const worker_info& w) {
-  for (const auto& g : w.gpus) {
-    if (g.vendor == "nvidia") return "nvidia.com/gpu";
-    if (g.vendor == "amd") return "amd.com/gpu";
-  }
-  return {};
-}
+SHARDFIT_INLINE std::string gpu_resource(const worker_info& w);
 
 // `sh -c` text of an argument array, each word quoted for the shell.
-inline std::string shell_words(const std::vector<std::string>& argv) {
-  launch_command c;
-  c.argv = argv;
-  return c.shell();
-}
+SHARDFIT_INLINE std::string shell_words(const std::vector<std::string>& argv);
 
 // What a worker's container mounts to read the weights at the path its command names.
 struct pod_storage {
@@ -84,41 +61,8 @@ struct pod_storage {
   friend bool operator==(const pod_storage&, const pod_storage&) = default;
 };
 
-inline pod_storage storage_of(const placement& p, std::size_t i, const cluster& c,
-                              const launch_settings& s, const kubernetes_settings& k) {
-  const placed_worker& pw = p.workers[i];
-  const worker_info& w = c.workers[pw.worker];
-  pod_storage st;
-  const bool llama = p.engine == backend::llama_cpp;
-  if (llama && pw.role == worker_role::rpc) return st;
-  switch (pw.source) {
-    case storage_source::shared:
-      for (const auto& m : w.mounts) {
-        if (m.volume != pw.volume) continue;
-        st.kind = "claim";
-        st.mount = m.path;
-        st.source = pw.volume;
-        for (const auto& v : c.volumes) {
-          if (v.name == pw.volume && !v.claim.empty()) st.source = v.claim;
-        }
-      }
-      return st;
-    case storage_source::present:
-      st.kind = "host";
-      st.source = st.mount = directory_of(pw.path, iends_with(pw.path, ".gguf"));
-      return st;
-    case storage_source::download: {
-      st.kind = "download";
-      st.read_only = false;
-      const download_target t = download_target_of(pw, s, llama);
-      st.source = st.mount = t.by_repo ? k.hf_cache : t.dir;
-      return st;
-    }
-    case storage_source::none:
-      return st;
-  }
-  return st;
-}
+SHARDFIT_INLINE pod_storage storage_of(const placement& p, std::size_t i, const cluster& c,
+                                       const launch_settings& s, const kubernetes_settings& k);
 
 template <class Json>
 Json object_meta(const std::string& name, const kubernetes_settings& k,
@@ -416,3 +360,7 @@ template <class Json>
 }
 
 }  // namespace shardfit
+
+#ifndef SHARDFIT_COMPILED_LIB
+#include <shardfit/plan/kubernetes-inl.hpp>
+#endif

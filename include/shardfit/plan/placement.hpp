@@ -6,6 +6,7 @@
 /// numbers), the request, and the result. Plain data; the planner fills it.
 
 #include <shardfit/cluster/cluster.hpp>
+#include <shardfit/core/compiled.hpp>
 #include <shardfit/core/error.hpp>
 #include <shardfit/core/units.hpp>
 #include <shardfit/estimate/settings.hpp>
@@ -82,36 +83,7 @@ struct gpu_ref {
 /// @brief Parses "host4080:0,host4080:1" (the worker name may itself hold colons; the index
 /// follows the last one).
 /// @throws shardfit::error (invalid_argument) naming the bad item.
-[[nodiscard]] inline std::vector<gpu_ref> parse_gpu_list(std::string_view text) {
-  std::vector<gpu_ref> out;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    const auto comma = text.find(',', start);
-    const std::string_view item = text.substr(
-        start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
-    const auto colon = item.rfind(':');
-    if (colon == std::string_view::npos || colon == 0 || colon + 1 == item.size()) {
-      throw error::invalid_argument("GPU '" + std::string(item) +
-                                    "' must be written worker:index, e.g. host4080:0");
-    }
-    std::uint64_t idx = 0;
-    for (const char ch : item.substr(colon + 1)) {
-      if (ch < '0' || ch > '9' || idx > 0xFFFFFFFULL) {
-        throw error::invalid_argument("GPU '" + std::string(item) +
-                                      "': the index must be a small non-negative integer");
-      }
-      idx = idx * 10 + static_cast<std::uint64_t>(ch - '0');
-    }
-    gpu_ref g{std::string(item.substr(0, colon)), static_cast<std::uint32_t>(idx)};
-    for (const auto& o : out) {
-      if (o == g) throw error::invalid_argument("GPU '" + std::string(item) + "' is listed twice");
-    }
-    out.push_back(std::move(g));
-    if (comma == std::string_view::npos) break;
-    start = comma + 1;
-  }
-  return out;
-}
+[[nodiscard]] SHARDFIT_INLINE std::vector<gpu_ref> parse_gpu_list(std::string_view text);
 
 /// @brief llama.cpp's device limit: its scheduler holds 16 backends, one of them the CPU, and
 /// `--tensor-split` takes fewer than `llama_max_devices()` = 16 values; so a plan gives layers
@@ -159,17 +131,7 @@ struct plan_request {
 
 /// @brief `rq` with its `context` applied to each engine's settings that does not override it.
 /// @throws shardfit::error (invalid_argument) for a llama.cpp context beyond 2^32 - 1 tokens.
-[[nodiscard]] inline plan_request resolved_request(plan_request rq) {
-  if (rq.llama.n_ctx == llama_settings{}.n_ctx) {
-    if (rq.context > 0xFFFFFFFFULL) {
-      throw error::invalid_argument("context " + std::to_string(rq.context) +
-                                    " is more tokens than llama.cpp takes (2^32 - 1)");
-    }
-    rq.llama.n_ctx = static_cast<std::uint32_t>(rq.context);
-  }
-  if (rq.vllm.max_model_len == 0) rq.vllm.max_model_len = rq.context;
-  return rq;
-}
+[[nodiscard]] SHARDFIT_INLINE plan_request resolved_request(plan_request rq);
 
 /// @brief A GPU given work.
 struct placed_gpu {
@@ -208,9 +170,7 @@ struct placed_worker {
 
   /// @brief Where it reads the weights, for reports: "present", "shared:<volume>", "download"
   /// or "none".
-  [[nodiscard]] std::string source_text() const {
-    return source == storage_source::shared ? "shared:" + volume : std::string(to_string(source));
-  }
+  [[nodiscard]] std::string source_text() const;
 };
 
 /// @brief The placement's storage: copies read, bytes downloaded, and how to download less.
@@ -263,11 +223,7 @@ struct placement {
   score_card score;
 
   /// @brief GPUs given work.
-  [[nodiscard]] std::size_t gpu_count() const noexcept {
-    std::size_t n = 0;
-    for (const auto& w : workers) n += w.gpus.size();
-    return n;
-  }
+  [[nodiscard]] std::size_t gpu_count() const noexcept;
 };
 
 /// @brief The repeating layers a worker's weights reader loads, and whether it loads the input
@@ -282,30 +238,7 @@ struct layers_read {
 
 /// @brief What `p.workers[i]` reads: a vLLM worker of a pipeline reads the layers of the
 /// stages it holds (workers hold stages in order); every other reader reads the whole model.
-[[nodiscard]] inline layers_read layers_read_by(const placement& p, std::size_t i) {
-  layers_read r;
-  if (p.engine != backend::vllm || p.pipeline_parallel <= 1) return r;
-  for (std::size_t j = 0; j <= i && j < p.workers.size(); ++j) {
-    const placed_worker& w = p.workers[j];
-    if (w.gpus.empty()) continue;
-    // The layers of every stage the worker holds (one GPU of each stage tells).
-    std::uint32_t count = 0;
-    std::uint32_t last_stage = w.stage;
-    for (std::size_t g = 0; g < w.gpus.size(); ++g) {
-      if (g == 0 || w.gpus[g].stage != w.gpus[g - 1].stage) count += w.gpus[g].layers;
-      last_stage = std::max(last_stage, w.gpus[g].stage);
-    }
-    if (j < i) {
-      r.first += count;
-      continue;
-    }
-    r.count = count;
-    r.input = w.stage == 0;
-    r.output = last_stage + 1 == p.pipeline_parallel;
-    r.whole = r.input && r.output;
-  }
-  return r;
-}
+[[nodiscard]] SHARDFIT_INLINE layers_read layers_read_by(const placement& p, std::size_t i);
 
 /// @brief A worker a rejection covers, and the GPUs it concerns.
 struct rejected_worker {
@@ -356,11 +289,12 @@ struct plan_result {
 namespace detail {
 
 // "1410.55 GiB": every plan message uses GiB with two decimals, so figures compare at a glance.
-inline std::string gib(bytes b) {
-  return fixed2(static_cast<double>(b.count()) / static_cast<double>(std::uint64_t{1} << 30U)) +
-         " GiB";
-}
+SHARDFIT_INLINE std::string gib(bytes b);
 
 }  // namespace detail
 
 }  // namespace shardfit
+
+#ifndef SHARDFIT_COMPILED_LIB
+#include <shardfit/plan/placement-inl.hpp>
+#endif

@@ -23,6 +23,7 @@
 
 #include <shardfit/cluster/inventory.hpp>
 #include <shardfit/cluster/validate.hpp>
+#include <shardfit/core/compiled.hpp>
 #include <shardfit/core/concepts.hpp>
 #include <shardfit/estimate/default_estimator.hpp>
 #include <shardfit/estimate/parallelism.hpp>
@@ -44,14 +45,8 @@ namespace shardfit {
 namespace detail {
 
 // Inventory order of a placement: its (worker, GPU slot) sequence, compared lexicographically.
-inline std::vector<std::pair<std::uint32_t, std::uint32_t>> inventory_key(const placement& p) {
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> k;
-  for (const auto& w : p.workers) {
-    k.emplace_back(w.worker, 0);
-    for (const auto& g : w.gpus) k.emplace_back(w.worker, g.slot + 1);
-  }
-  return k;
-}
+SHARDFIT_INLINE std::vector<std::pair<std::uint32_t, std::uint32_t>> inventory_key(
+    const placement& p);
 
 // Ranking: earlier stage; within partial offload, more offloaded layers (the README's promise:
 // the most layers the GPUs hold; the score only decides between equal counts); then higher
@@ -82,27 +77,12 @@ struct rank_key {
   }
 };
 
-inline bool ranks_before(const placement& a, const placement& b) {
-  return rank_key(a) < rank_key(b);
-}
+SHARDFIT_INLINE bool ranks_before(const placement& a, const placement& b);
 
 // The stage a manual GPU selection stands for: one GPU, one worker's GPUs, or several workers.
-inline plan_stage manual_stage(const std::vector<gpu_ref>& gpus) {
-  for (const auto& g : gpus) {
-    if (g.worker != gpus.front().worker) return plan_stage::multi_worker;
-  }
-  return gpus.size() > 1 ? plan_stage::one_worker : plan_stage::single_gpu;
-}
+SHARDFIT_INLINE plan_stage manual_stage(const std::vector<gpu_ref>& gpus);
 
-inline bytes largest_worker_vram(const cluster_view& v) {
-  bytes best{};
-  for (const auto& w : v.workers) {
-    bytes s{};
-    for (const auto& g : w.gpus) s += g.free;
-    best = std::max(best, s);
-  }
-  return best;
-}
+SHARDFIT_INLINE bytes largest_worker_vram(const cluster_view& v);
 
 template <class Estimator, class Scorer, class Filter = accept_all_filter>
 plan_result plan_on(const cluster& c, const model_profile& m, const plan_request& request,
@@ -360,9 +340,11 @@ class basic_planner {
 using planner = basic_planner<>;
 
 /// @brief Plans `model` on a cluster held in memory (shorthand for a `static_inventory`).
-[[nodiscard]] inline plan_result plan(const cluster& c, const model_profile& model,
-                                      const plan_request& request) {
-  return detail::plan_on(c, model, request, default_estimator{}, default_scorer{});
-}
+[[nodiscard]] SHARDFIT_INLINE plan_result plan(const cluster& c, const model_profile& model,
+                                               const plan_request& request);
 
 }  // namespace shardfit
+
+#ifndef SHARDFIT_COMPILED_LIB
+#include <shardfit/plan/planner-inl.hpp>
+#endif

@@ -15,6 +15,7 @@
 /// @endcode
 
 #include <shardfit/cluster/cluster.hpp>
+#include <shardfit/core/compiled.hpp>
 #include <shardfit/core/concepts.hpp>
 #include <shardfit/core/error.hpp>
 #include <shardfit/plan/placement.hpp>
@@ -48,29 +49,16 @@ struct plan_context {
   const model_profile* profile = nullptr;
 
   /// @brief Whether worker `w` (an index into `c.workers`) reads the model without a download.
-  [[nodiscard]] bool holds_model(std::uint32_t w) const {
-    return w < sources.size() ? sources[w] != storage_source::download : c.holds_model(w, model);
-  }
+  [[nodiscard]] bool holds_model(std::uint32_t w) const;
 };
 
 namespace detail {
 
 // A term's value, refused outside [0, 100] (NaN included): a term that breaks its contract
 // would reorder the ranking silently.
-inline double checked_value(std::string_view term, double v) {
-  if (!(v >= 0.0 && v <= 100.0)) {
-    throw error(errc::contract_violation, "score term '" + std::string(term) + "' returned " +
-                                              std::to_string(v) +
-                                              "; a term's value must be a number in [0, 100]");
-  }
-  return v;
-}
+SHARDFIT_INLINE double checked_value(std::string_view term, double v);
 
-inline double share(bytes part, bytes whole) {
-  if (whole == bytes{}) return 0;
-  return std::clamp(static_cast<double>(part.count()) / static_cast<double>(whole.count()), 0.0,
-                    1.0);
-}
+SHARDFIT_INLINE double share(bytes part, bytes whole);
 
 // Mean over the placed GPUs (or, without GPUs, over the workers' RAM) of f(used, free, total).
 template <class F>
@@ -202,11 +190,7 @@ std::vector<std::string> label_keys_of(const P& p) {
   }
 }
 
-inline void add_keys(std::vector<std::string>& to, const std::vector<std::string>& more) {
-  for (const auto& k : more) {
-    if (std::find(to.begin(), to.end(), k) == to.end()) to.push_back(k);
-  }
-}
+SHARDFIT_INLINE void add_keys(std::vector<std::string>& to, const std::vector<std::string>& more);
 
 }  // namespace detail
 
@@ -339,9 +323,7 @@ class scorer_with_term {
 
 class default_scorer {
  public:
-  [[nodiscard]] score_card score(const placement& p, const plan_context& ctx) const {
-    return (ctx.policy == scoring_policy::spread ? spread_ : binpack_).score(p, ctx);
-  }
+  [[nodiscard]] score_card score(const placement& p, const plan_context& ctx) const;
   [[nodiscard]] std::vector<std::string> label_keys() const { return {}; }
   /// @brief The default ranking (the request's binpack or spread policy, its weights) with one
   /// more term: `default_scorer{}.with_term(zone_term{"a"}, 10)`.
@@ -376,9 +358,7 @@ class any_scorer {
           return s.score(p, ctx);
         }) {}
 
-  [[nodiscard]] score_card score(const placement& p, const plan_context& ctx) const {
-    return fn_(p, ctx);
-  }
+  [[nodiscard]] score_card score(const placement& p, const plan_context& ctx) const;
   [[nodiscard]] std::vector<std::string> label_keys() const { return keys_; }
 
  private:
@@ -395,3 +375,7 @@ static_assert(candidate_scorer<standard_scorer>);
 static_assert(candidate_scorer<any_scorer>);
 
 }  // namespace shardfit
+
+#ifndef SHARDFIT_COMPILED_LIB
+#include <shardfit/plan/scoring-inl.hpp>
+#endif

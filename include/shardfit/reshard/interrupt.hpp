@@ -19,36 +19,24 @@
 /// @endcode
 
 #include <csignal>
+#include <shardfit/core/compiled.hpp>
 
 namespace shardfit {
 
 namespace detail {
 // The signal that asked to stop, 0 when none (written only by the handler and the guard).
 inline volatile std::sig_atomic_t interrupt_signal = 0;
-inline void on_interrupt(int sig) {
-  interrupt_signal = sig;
-}
+SHARDFIT_INLINE void on_interrupt(int sig);
 }  // namespace detail
 
 /// @brief Turns SIGINT and SIGTERM into a request to stop while it lives; restores the
 /// previous handlers when it goes. One guard at a time per process.
 class interrupt_guard {
  public:
-  interrupt_guard() {
-    detail::interrupt_signal = 0;
-    struct sigaction sa {};
-    sa.sa_handler = detail::on_interrupt;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = static_cast<int>(SA_RESETHAND);  // the second signal acts as usual
-    ::sigaction(SIGINT, &sa, &old_int_);
-    ::sigaction(SIGTERM, &sa, &old_term_);
-  }
+  interrupt_guard();
   interrupt_guard(const interrupt_guard&) = delete;
   interrupt_guard& operator=(const interrupt_guard&) = delete;
-  ~interrupt_guard() {
-    ::sigaction(SIGINT, &old_int_, nullptr);
-    ::sigaction(SIGTERM, &old_term_, nullptr);
-  }
+  ~interrupt_guard();
   /// @brief A stop was asked for.
   [[nodiscard]] static bool requested() noexcept { return detail::interrupt_signal != 0; }
   /// @brief The signal that asked (SIGINT, SIGTERM), 0 when none.
@@ -60,3 +48,7 @@ class interrupt_guard {
 };
 
 }  // namespace shardfit
+
+#ifndef SHARDFIT_COMPILED_LIB
+#include <shardfit/reshard/interrupt-inl.hpp>
+#endif

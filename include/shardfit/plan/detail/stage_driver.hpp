@@ -5,6 +5,7 @@
 // (workers that cannot read the model, before the first stage; llama.cpp workers that cannot
 // hold one layer, before the first multi-GPU stage), each recorded once. Internal to plan/.
 
+#include <shardfit/core/compiled.hpp>
 #include <shardfit/plan/placement.hpp>
 
 #include <array>
@@ -14,13 +15,7 @@
 namespace shardfit::detail {
 
 // The stages in the order they are tried.
-inline std::span<const plan_stage> stages_of(backend engine) noexcept {
-  static constexpr std::array<plan_stage, 5> llama{
-      plan_stage::single_gpu, plan_stage::one_worker, plan_stage::multi_worker,
-      plan_stage::partial_offload, plan_stage::cpu_only};
-  return engine == backend::llama_cpp ? std::span<const plan_stage>(llama)
-                                      : std::span<const plan_stage>(llama).first(3);
-}
+SHARDFIT_INLINE std::span<const plan_stage> stages_of(backend engine) noexcept;
 
 template <class Enumerator>
 class stage_driver {
@@ -63,3 +58,7 @@ class stage_driver {
 };
 
 }  // namespace shardfit::detail
+
+#ifndef SHARDFIT_COMPILED_LIB
+#include <shardfit/plan/detail/stage_driver-inl.hpp>
+#endif

@@ -1,0 +1,11 @@
+// The bodies of the files/ wing's non-template functions, compiled once into shardfit::compiled
+// (SHARDFIT_COMPILED_LIB; see <shardfit/core/compiled.hpp>).
+
+#ifndef SHARDFIT_COMPILED_LIB
+#error "src/ builds shardfit::compiled: define SHARDFIT_COMPILED_LIB"
+#endif
+
+#include <shardfit/files/discover-inl.hpp>
+#include <shardfit/files/index_file-inl.hpp>
+#include <shardfit/files/shard_name-inl.hpp>
+#include <shardfit/files/shard_set-inl.hpp>

@@ -1,0 +1,11 @@
+// The bodies of the reshard/ wing's non-template functions, compiled once into shardfit::compiled
+// (SHARDFIT_COMPILED_LIB; see <shardfit/core/compiled.hpp>).
+
+#ifndef SHARDFIT_COMPILED_LIB
+#error "src/ builds shardfit::compiled: define SHARDFIT_COMPILED_LIB"
+#endif
+
+#include <shardfit/reshard/detail/stream_hash-inl.hpp>
+#include <shardfit/reshard/detail/work_area-inl.hpp>
+#include <shardfit/reshard/interrupt-inl.hpp>
+#include <shardfit/reshard/reshard-inl.hpp>

@@ -1,0 +1,3 @@
+#pragma once
+// Violation: includes the bodies of another header.
+#include <shardfit/plan/b-inl.hpp>
