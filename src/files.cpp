@@ -9,3 +9,8 @@
 #include <shardfit/files/index_file-inl.hpp>
 #include <shardfit/files/shard_name-inl.hpp>
 #include <shardfit/files/shard_set-inl.hpp>
+
+namespace shardfit {
+template discovery_result discover<posix_filesystem>(const std::string&, const discovery_options&,
+                                                     const posix_filesystem&, discovery_cache*);
+}  // namespace shardfit

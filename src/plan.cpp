@@ -5,6 +5,7 @@
 #error "src/ builds shardfit::compiled: define SHARDFIT_COMPILED_LIB"
 #endif
 
+#include <shardfit/plan/candidates.hpp>
 #include <shardfit/plan/claims-inl.hpp>
 #include <shardfit/plan/detail/cluster_view-inl.hpp>
 #include <shardfit/plan/detail/enumerator_base-inl.hpp>
@@ -17,3 +18,14 @@
 #include <shardfit/plan/planner-inl.hpp>
 #include <shardfit/plan/scoring-inl.hpp>
 #include <shardfit/plan/storage-inl.hpp>
+
+namespace shardfit {
+template stage_candidates enumerate_stage<default_estimator>(const cluster&, const model_profile&,
+                                                             const plan_request&, plan_stage,
+                                                             const default_estimator&);
+namespace detail {
+template plan_result plan_on<default_estimator, default_scorer, accept_all_filter>(
+    const cluster&, const model_profile&, const plan_request&, const default_estimator&,
+    const default_scorer&, const accept_all_filter&);
+}  // namespace detail
+}  // namespace shardfit

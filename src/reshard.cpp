@@ -9,3 +9,11 @@
 #include <shardfit/reshard/detail/work_area-inl.hpp>
 #include <shardfit/reshard/interrupt-inl.hpp>
 #include <shardfit/reshard/reshard-inl.hpp>
+
+namespace shardfit {
+template reshard_plan plan_reshard<posix_filesystem>(const std::string&, const std::string&,
+                                                     const reshard_options&,
+                                                     const posix_filesystem&);
+template reshard_result write_reshard<posix_filesystem>(const reshard_plan&, const reshard_options&,
+                                                        const posix_filesystem&);
+}  // namespace shardfit

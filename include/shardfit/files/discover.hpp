@@ -748,6 +748,14 @@ template <filesystem_policy Fs = posix_filesystem>
   return detail::discoverer<Fs>(fs, options, cache).run(path);
 }
 
+#ifdef SHARDFIT_COMPILED_LIB
+// Instantiated once, in shardfit::compiled (src/files.cpp), for the default filesystem.
+extern template discovery_result discover<posix_filesystem>(const std::string&,
+                                                            const discovery_options&,
+                                                            const posix_filesystem&,
+                                                            discovery_cache*);
+#endif
+
 }  // namespace shardfit
 
 #ifndef SHARDFIT_COMPILED_LIB

@@ -49,6 +49,15 @@ template <filesystem_policy Fs = posix_filesystem>
   return detail::load_model_impl(path, options, fs);
 }
 
+#ifdef SHARDFIT_COMPILED_LIB
+// Instantiated once, in shardfit::compiled (src/model.cpp), for the default filesystem.
+extern template model_profile profile_from_set<posix_filesystem>(const shard_set&,
+                                                                 const load_options&,
+                                                                 const posix_filesystem&);
+extern template model_profile load_model<posix_filesystem>(const std::string&, const load_options&,
+                                                           const posix_filesystem&);
+#endif
+
 }  // namespace shardfit
 
 #ifndef SHARDFIT_COMPILED_LIB

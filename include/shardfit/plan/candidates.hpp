@@ -75,4 +75,12 @@ template <memory_estimator Estimator = default_estimator>
   return out;
 }
 
+#ifdef SHARDFIT_COMPILED_LIB
+// Instantiated once, in shardfit::compiled (src/plan.cpp), for the default estimator.
+extern template stage_candidates enumerate_stage<default_estimator>(const cluster&,
+                                                                    const model_profile&,
+                                                                    const plan_request&, plan_stage,
+                                                                    const default_estimator&);
+#endif
+
 }  // namespace shardfit

@@ -343,6 +343,15 @@ using planner = basic_planner<>;
 [[nodiscard]] SHARDFIT_INLINE plan_result plan(const cluster& c, const model_profile& model,
                                                const plan_request& request);
 
+#ifdef SHARDFIT_COMPILED_LIB
+// Instantiated once, in shardfit::compiled (src/plan.cpp): the default planner's policies.
+namespace detail {
+extern template plan_result plan_on<default_estimator, default_scorer, accept_all_filter>(
+    const cluster&, const model_profile&, const plan_request&, const default_estimator&,
+    const default_scorer&, const accept_all_filter&);
+}  // namespace detail
+#endif
+
 }  // namespace shardfit
 
 #ifndef SHARDFIT_COMPILED_LIB

@@ -744,6 +744,16 @@ reshard_result write_reshard(const reshard_plan& plan, const reshard_options& op
   return result;
 }
 
+#ifdef SHARDFIT_COMPILED_LIB
+// Instantiated once, in shardfit::compiled (src/reshard.cpp), for the default filesystem.
+extern template reshard_plan plan_reshard<posix_filesystem>(const std::string&, const std::string&,
+                                                            const reshard_options&,
+                                                            const posix_filesystem&);
+extern template reshard_result write_reshard<posix_filesystem>(const reshard_plan&,
+                                                               const reshard_options&,
+                                                               const posix_filesystem&);
+#endif
+
 }  // namespace shardfit
 
 #ifndef SHARDFIT_COMPILED_LIB
