@@ -1,9 +1,7 @@
 // The bodies of the formats/ wing's non-template functions, compiled once into shardfit::compiled
 // (SHARDFIT_COMPILED_LIB; see <shardfit/core/compiled.hpp>).
 
-#ifndef SHARDFIT_COMPILED_LIB
-#error "src/ builds shardfit::compiled: define SHARDFIT_COMPILED_LIB"
-#endif
+#include "unit.hpp"
 
 #include <shardfit/formats/gguf-inl.hpp>
 #include <shardfit/formats/gguf_set-inl.hpp>

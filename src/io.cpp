@@ -1,9 +1,7 @@
 // The bodies of the io/ wing's non-template functions, compiled once into shardfit::compiled
 // (SHARDFIT_COMPILED_LIB; see <shardfit/core/compiled.hpp>).
 
-#ifndef SHARDFIT_COMPILED_LIB
-#error "src/ builds shardfit::compiled: define SHARDFIT_COMPILED_LIB"
-#endif
+#include "unit.hpp"
 
 #include <shardfit/io/byte_source-inl.hpp>
 #include <shardfit/io/filesystem-inl.hpp>

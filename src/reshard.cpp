@@ -1,15 +1,7 @@
 // The bodies of the reshard/ wing's non-template functions, compiled once into shardfit::compiled
 // (SHARDFIT_COMPILED_LIB; see <shardfit/core/compiled.hpp>).
 
-#ifndef SHARDFIT_COMPILED_LIB
-#error "src/ builds shardfit::compiled: define SHARDFIT_COMPILED_LIB"
-#endif
-
-// clang's -Wdocumentation takes the `@tparam` of a template's comment for a misplaced one when
-// the template is explicitly instantiated below (the comment is checked in every other file).
-#if defined(__clang__)
-#pragma clang diagnostic ignored "-Wdocumentation"
-#endif
+#include "unit.hpp"
 
 #include <shardfit/reshard/detail/stream_hash-inl.hpp>
 #include <shardfit/reshard/detail/work_area-inl.hpp>
